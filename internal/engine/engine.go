@@ -1,0 +1,377 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Sample is one sampled failure.
+type Sample struct {
+	Request int64         // request number, from 0
+	Status  int           // 0 when there was no response
+	Kind    string        // "status", "timeout", "panic", "transport" or "payload"
+	Message string        // what went wrong, in words
+	Body    string        // up to BodyPrefixLimit bytes of the response body
+	At      time.Duration // time into the run when the failure was recorded
+}
+
+// Failure kinds used in Sample.Kind.
+const (
+	KindStatus    = "status"
+	KindTimeout   = "timeout"
+	KindPanic     = "panic"
+	KindTransport = "transport"
+	KindPayload   = "payload"
+)
+
+// Report is what a run measured.
+type Report struct {
+	Start   time.Time     // when the first request could be sent
+	Elapsed time.Duration // from Start to the last response
+
+	Requests  int64 // responses and failures recorded
+	Succeeded int64
+	Failed    int64
+	Status    map[int]int64 // responses by status code; 0 counts requests with no response
+	BytesIn   int64         // response body bytes
+	BytesOut  int64         // request body bytes
+
+	// Latency holds every recorded request's latency in nanoseconds.
+	Latency *hdrhistogram.Histogram
+	// Errors holds the first MaxSamples failures.
+	Errors []Sample
+
+	// LateSends counts open-model requests sent more than a millisecond
+	// after their scheduled time; MaxLag is the largest such delay.
+	LateSends int64
+	MaxLag    time.Duration
+}
+
+// Progress is a cheap snapshot of a run in flight.
+type Progress struct {
+	Done    int64 // requests finished
+	Failed  int64 // of which failed
+	Elapsed time.Duration
+}
+
+// Runner is a run in progress. Progress may be called from any goroutine.
+type Runner struct {
+	plan  Plan
+	ctx   context.Context
+	start time.Time
+
+	next    atomic.Int64 // next request number to hand out
+	stop    atomic.Bool
+	shards  []*shard
+	sampler sampler
+
+	mu      sync.Mutex // guards workers (the watchdog appends replacements)
+	workers []*worker
+	wg      sync.WaitGroup
+
+	watchdogDone chan struct{}
+	stopWatchdog chan struct{}
+	result       chan runResult
+}
+
+type runResult struct {
+	rep *Report
+	err error
+}
+
+// Worker states.
+const (
+	stateIdle int32 = iota
+	stateInFlight
+	stateAbandoned
+)
+
+type worker struct {
+	id    int
+	rec   *recorder
+	state atomic.Int32
+	cur   atomic.Pointer[reqCtx]
+}
+
+// lateThreshold is how late an open-model send may leave before it counts as late.
+const lateThreshold = time.Millisecond
+
+// Start begins the run described by p and returns at once. The run ends when
+// p's count or duration is reached or ctx ends; Wait returns its Report.
+func Start(ctx context.Context, p Plan) *Runner {
+	if p.Success == nil {
+		p.Success = DefaultSuccess
+	}
+	clients := p.Clients
+	if p.Requests > 0 && int64(clients) > p.Requests {
+		clients = int(p.Requests)
+	}
+	r := &Runner{
+		plan:         p,
+		ctx:          ctx,
+		watchdogDone: make(chan struct{}),
+		stopWatchdog: make(chan struct{}),
+		result:       make(chan runResult, 1),
+	}
+	nshards := min(clients, runtime.GOMAXPROCS(0))
+	for range max(nshards, 1) {
+		r.shards = append(r.shards, &shard{hist: NewHistogram()})
+	}
+	r.start = time.Now()
+	var durTimer *time.Timer
+	if p.Duration > 0 {
+		durTimer = time.AfterFunc(p.Duration, func() { r.stop.Store(true) })
+	}
+	r.mu.Lock()
+	for i := range clients {
+		r.spawnLocked(i)
+	}
+	r.mu.Unlock()
+	go r.watchdog()
+	go func() {
+		r.wg.Wait()
+		end := time.Now()
+		if durTimer != nil {
+			durTimer.Stop()
+		}
+		close(r.stopWatchdog)
+		<-r.watchdogDone
+		r.result <- runResult{r.report(end), ctx.Err()}
+	}()
+	return r
+}
+
+// Run starts p and waits for its Report. The error is ctx's error when ctx
+// ended the run early; the Report then holds what finished before it.
+func Run(ctx context.Context, p Plan) (*Report, error) {
+	return Start(ctx, p).Wait()
+}
+
+// Wait blocks until the run ends and returns its Report. Call it once.
+func (r *Runner) Wait() (*Report, error) {
+	res := <-r.result
+	r.plan.Transport.CloseIdle()
+	return res.rep, res.err
+}
+
+// Progress returns the counters of the run so far.
+func (r *Runner) Progress() Progress {
+	var p Progress
+	r.mu.Lock()
+	for _, w := range r.workers {
+		p.Done += w.rec.done.Load()
+		p.Failed += w.rec.doneFailed.Load()
+	}
+	r.mu.Unlock()
+	p.Elapsed = time.Since(r.start)
+	return p
+}
+
+func (r *Runner) spawnLocked(id int) {
+	w := &worker{id: id, rec: &recorder{shard: r.shards[id%len(r.shards)]}}
+	r.workers = append(r.workers, w)
+	r.wg.Add(1)
+	go r.work(w)
+}
+
+// claim hands out the next batch of request numbers: [n, end).
+func (r *Runner) claim(batch int64) (n, end int64, ok bool) {
+	n = r.next.Add(batch) - batch
+	end = n + batch
+	if total := r.plan.Requests; total > 0 {
+		if n >= total {
+			return 0, 0, false
+		}
+		end = min(end, total)
+	}
+	return n, end, true
+}
+
+func (r *Runner) batch() int64 {
+	if r.plan.Rate > 0 || r.plan.Requests == 0 {
+		return 1
+	}
+	b := r.plan.Requests / int64(r.plan.Clients*64)
+	return max(1, min(b, 64))
+}
+
+func (r *Runner) work(w *worker) {
+	sender := r.plan.Transport.NewSender()
+	var timer *time.Timer
+	batch := r.batch()
+	var interval float64
+	if r.plan.Rate > 0 {
+		interval = float64(time.Second) / r.plan.Rate
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		if w.state.Load() == stateAbandoned {
+			return // the watchdog finished our recorder and accounted for us
+		}
+		w.rec.flush()
+		r.wg.Done()
+	}()
+	for {
+		n, end, ok := r.claim(batch)
+		if !ok {
+			return
+		}
+		for ; n < end; n++ {
+			if r.stop.Load() || r.ctx.Err() != nil {
+				return
+			}
+			var sched time.Time
+			if interval > 0 {
+				offset := time.Duration(math.Round(float64(n) * interval))
+				if r.plan.Duration > 0 && offset >= r.plan.Duration {
+					return
+				}
+				sched = r.start.Add(offset)
+				if wait := time.Until(sched); wait > 0 {
+					if timer == nil {
+						timer = time.NewTimer(wait)
+					} else {
+						timer.Reset(wait)
+					}
+					select {
+					case <-timer.C:
+					case <-r.ctx.Done():
+						return
+					}
+				}
+			}
+			if !r.send(w, sender, n, sched) {
+				return // abandoned by the watchdog: the run goes on without this goroutine
+			}
+		}
+	}
+}
+
+// send performs request n and records it. It returns false when the
+// watchdog abandoned the worker while the request hung.
+func (r *Runner) send(w *worker, s Sender, n int64, sched time.Time) bool {
+	p := &r.plan
+	body := p.Body
+	if p.BodyFunc != nil {
+		var err error
+		body, err = p.BodyFunc(n)
+		if err != nil {
+			now := time.Now()
+			w.rec.record(0, 0, false, 0, 0)
+			r.sampler.add(Sample{Request: n, Kind: KindPayload, Message: "payload: " + err.Error(), At: now.Sub(r.start)})
+			return true
+		}
+	}
+	now := time.Now()
+	if sched.IsZero() {
+		sched = now
+	} else if lag := now.Sub(sched); lag > lateThreshold {
+		w.rec.late++
+		w.rec.maxLag = max(w.rec.maxLag, lag)
+	}
+	rc := &reqCtx{parent: r.ctx, deadline: now.Add(p.Timeout), n: n, sched: sched, sent: now}
+	req := r.newRequest(rc, body)
+	w.state.Store(stateInFlight)
+	w.cur.Store(rc)
+	var out Outcome
+	err := s.Send(req, &out)
+	end := time.Now()
+	w.cur.Store(nil)
+	if !w.state.CompareAndSwap(stateInFlight, stateIdle) {
+		return false
+	}
+	if cerr := rc.Err(); cerr != nil && cerr != context.DeadlineExceeded {
+		return true // the run was cancelled under this request: not a measurement
+	}
+	lat := end.Sub(sched)
+	ok := err == nil && p.Success(out.Status)
+	w.rec.record(lat, out.Status, ok, out.BytesIn, int64(len(body)))
+	if !ok {
+		smp := Sample{Request: n, Status: out.Status, Body: string(out.Body), At: end.Sub(r.start)}
+		var perr *PanicError
+		switch {
+		case rc.timedOut() || end.Sub(now) > p.Timeout:
+			smp.Kind, smp.Message = KindTimeout, "no response within timeout "+p.Timeout.String()
+			if err == nil {
+				smp.Message = "response took longer than timeout " + p.Timeout.String()
+			}
+		case errors.As(err, &perr):
+			smp.Kind, smp.Message = KindPanic, perr.Error()
+		case err != nil:
+			smp.Kind, smp.Message = KindTransport, err.Error()
+		default:
+			smp.Kind, smp.Message = KindStatus, statusMessage(out.Status)
+		}
+		r.sampler.add(smp)
+	}
+	return true
+}
+
+func statusMessage(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return "status " + itoa(code) + " " + t
+	}
+	return "status " + itoa(code)
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// newRequest builds request n from the plan. Each request gets its own URL,
+// header map and body reader, so a handler that changes them cannot disturb
+// another worker.
+func (r *Runner) newRequest(ctx context.Context, body []byte) *http.Request {
+	p := &r.plan
+	u := *p.URL
+	req := &http.Request{
+		Method:     p.Method,
+		URL:        &u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     p.Header.Clone(),
+		Host:       u.Host,
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header)
+	}
+	if len(body) > 0 {
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	} else {
+		req.Body = http.NoBody
+	}
+	return req.WithContext(ctx)
+}

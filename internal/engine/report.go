@@ -1,0 +1,39 @@
+package engine
+
+import "time"
+
+func (r *Runner) report(end time.Time) *Report {
+	rep := &Report{
+		Start:   r.start,
+		Elapsed: end.Sub(r.start),
+		Status:  make(map[int]int64),
+		Latency: NewHistogram(),
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range r.workers {
+		rec := w.rec
+		if w.state.Load() != stateAbandoned {
+			rec.flush() // normally done by the worker; harmless when already empty
+		}
+		rep.Succeeded += rec.succeeded
+		rep.Failed += rec.failed
+		rep.BytesIn += rec.bytesIn
+		rep.BytesOut += rec.bytesOut
+		rep.LateSends += rec.late
+		rep.MaxLag = max(rep.MaxLag, rec.maxLag)
+		for code, n := range rec.status {
+			if n > 0 {
+				rep.Status[code] += n
+			}
+		}
+	}
+	for _, s := range r.shards {
+		rep.Latency.Merge(s.hist)
+	}
+	rep.Requests = rep.Succeeded + rep.Failed
+	r.sampler.mu.Lock()
+	rep.Errors = append([]Sample(nil), r.sampler.samples...)
+	r.sampler.mu.Unlock()
+	return rep
+}

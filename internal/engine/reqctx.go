@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// reqCtx is the context of one request. Its deadline and cancellation are
+// driven by the run's watchdog rather than by a timer per request, and it
+// does not register with its parent, so starting a request costs one small
+// allocation and takes no lock shared with other workers. Done's channel is
+// created only when someone asks for it.
+type reqCtx struct {
+	parent   context.Context
+	deadline time.Time
+
+	// Set by the worker before the context is published; read-only after.
+	n     int64     // request number
+	sched time.Time // when latency starts counting
+	sent  time.Time // when the request was handed to the transport
+
+	mu     sync.Mutex
+	done   chan struct{}
+	err    error
+	afters []*afterFunc
+}
+
+type afterFunc struct {
+	f       func()
+	stopped bool
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *reqCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *reqCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		if c.err != nil {
+			c.done = closedChan
+		} else {
+			c.done = make(chan struct{})
+		}
+	}
+	return c.done
+}
+
+func (c *reqCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *reqCtx) Value(key any) any { return c.parent.Value(key) }
+
+// AfterFunc lets context.AfterFunc and derived contexts (context.WithCancel
+// of this one, as net/http does) attach without starting a goroutine.
+func (c *reqCtx) AfterFunc(f func()) (stop func() bool) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	a := &afterFunc{f: f}
+	c.afters = append(c.afters, a)
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.err != nil || a.stopped {
+			return false
+		}
+		a.stopped = true
+		return true
+	}
+}
+
+// cancel ends the context with err; later calls do nothing. It reports
+// whether this call ended it.
+func (c *reqCtx) cancel(err error) bool {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return false
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	} else {
+		c.done = closedChan
+	}
+	afters := c.afters
+	c.afters = nil
+	c.mu.Unlock()
+	for _, a := range afters {
+		if !a.stopped {
+			go a.f()
+		}
+	}
+	return true
+}
+
+// timedOut reports whether the watchdog ended the request at its deadline.
+func (c *reqCtx) timedOut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err == context.DeadlineExceeded
+}

@@ -1,0 +1,268 @@
+package loadtesting
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults applied by the zero Config.
+const (
+	DefaultMethod   = http.MethodGet
+	DefaultRequests = 100
+	DefaultClients  = 10
+	DefaultTimeout  = 30 * time.Second
+)
+
+// Config describes one load run. The zero value is valid and sends 100 GET
+// requests to "/" with 10 clients. A Config is data: it is stored, redacted,
+// with every Result.
+type Config struct {
+	// Name labels the run in reports; default "METHOD PATH".
+	Name string
+	// Method is the HTTP method. Default GET.
+	Method string
+	// Path is the request path, which may hold {placeholders} in the
+	// gorilla/mux style ("/tasks/{id}" or "/tasks/{id:[0-9]+}"), each filled
+	// from PathParams. It may carry a query ("?a=1"). Default "/".
+	Path string
+	// PathParams fills Path's placeholders. Values are path-escaped.
+	PathParams map[string]string
+	// Query is added to the request's query string.
+	Query url.Values
+	// Headers are sent with every request. Sensitive values (Authorization,
+	// Cookie, API keys, anything named like a token or secret) are redacted
+	// in the stored Result.
+	Headers http.Header
+	// Body is sent with every request. Set Body or BodyFunc, not both.
+	Body []byte
+	// BodyFunc returns request i's payload (i counts from 0), for runs that
+	// need a fresh payload per request. It is called from many goroutines at
+	// once. An error fails that request (kind "payload") without sending it.
+	BodyFunc func(i int64) ([]byte, error)
+
+	// Requests is how many requests to send. Default 100 when Duration is
+	// 0; with both set, the run stops at whichever comes first.
+	Requests int64
+	// Duration bounds the run by time. 0 means no time bound.
+	Duration time.Duration
+	// Clients caps the requests in flight (and is the number of workers).
+	// Default 10.
+	Clients int
+	// Rate is the target rate in requests per second. 0 (the default) is
+	// the closed model: each client sends its next request as soon as the
+	// previous one is answered. With Rate > 0, sends follow a fixed
+	// schedule and latency counts from each request's scheduled time, so a
+	// server that falls behind shows its queueing delay.
+	Rate float64
+	// Timeout bounds each request from the moment it is sent. Default 30s.
+	Timeout time.Duration
+
+	// BaseURL sends the load over real HTTP to this server (for example
+	// "http://127.0.0.1:8000"); Path is appended to it. Empty means
+	// in-process: the handler is called directly, with no socket.
+	BaseURL string
+	// ExpectStatus lists the statuses that count as success. Empty means
+	// any status in 200..399.
+	ExpectStatus []int
+	// Tags label the run for filtering in reports.
+	Tags []string
+}
+
+// ConfigError reports every problem found in a Config, before any request
+// is sent. Each problem names the field and the value it had.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	if len(e.Problems) == 1 {
+		return "config: " + e.Problems[0]
+	}
+	return "config: " + strings.Join(e.Problems, "; ")
+}
+
+// placeholderRE matches mux-style placeholders: {name} or {name:pattern}.
+var placeholderRE = regexp.MustCompile(`\{([^{}:]+)(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}`)
+
+// placeholders returns the names of path's {placeholders} in order.
+func placeholders(path string) []string {
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(path, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// resolved returns a copy of c with defaults filled in; c is not modified.
+func (c Config) resolved() Config {
+	if c.Method == "" {
+		c.Method = DefaultMethod
+	}
+	c.Method = strings.ToUpper(c.Method)
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.Requests == 0 && c.Duration == 0 {
+		c.Requests = DefaultRequests
+	}
+	if c.Clients == 0 {
+		c.Clients = DefaultClients
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Name == "" {
+		c.Name = c.Method + " " + c.Path
+	}
+	return c
+}
+
+// validate checks a resolved Config and returns the target URL, or a
+// *ConfigError listing every problem.
+func (c Config) validate(h http.Handler) (*url.URL, error) {
+	var probs []string
+	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+
+	if !validToken(c.Method) {
+		add("Method %q: not a valid HTTP method", c.Method)
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		add("Path %q: must start with \"/\"", c.Path)
+	}
+	if c.Requests < 0 {
+		add("Requests %d: must be 0 (default %d) or positive", c.Requests, DefaultRequests)
+	}
+	if c.Duration < 0 {
+		add("Duration %v: must be 0 (no time bound) or positive", c.Duration)
+	}
+	if c.Clients < 0 {
+		add("Clients %d: must be 0 (default %d) or positive", c.Clients, DefaultClients)
+	}
+	if c.Rate < 0 || c.Rate != c.Rate {
+		add("Rate %v: must be 0 (as fast as possible) or positive", c.Rate)
+	}
+	if c.Timeout < 0 {
+		add("Timeout %v: must be 0 (default %v) or positive", c.Timeout, DefaultTimeout)
+	}
+	if c.Body != nil && c.BodyFunc != nil {
+		add("Body (%d bytes) and BodyFunc are both set: choose one", len(c.Body))
+	}
+	for _, s := range c.ExpectStatus {
+		if s < 100 || s > 599 {
+			add("ExpectStatus %d: not an HTTP status (100..599)", s)
+		}
+	}
+
+	names := placeholders(c.Path)
+	var missing []string
+	for _, n := range names {
+		if _, ok := c.PathParams[n]; !ok {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(missing) == 1 {
+		add("path %q: no value for placeholder %s (set PathParams)", c.Path, missing[0])
+	} else if len(missing) > 1 {
+		add("path %q: no value for placeholders %s (set PathParams)", c.Path, strings.Join(missing, ", "))
+	}
+	var unknown []string
+	for k := range c.PathParams {
+		if !slices.Contains(names, k) {
+			unknown = append(unknown, fmt.Sprintf("%q", k))
+		}
+	}
+	slices.Sort(unknown)
+	if len(unknown) > 0 {
+		add("PathParams %s: no such placeholder in path %q", strings.Join(unknown, ", "), c.Path)
+	}
+
+	var base *url.URL
+	if c.BaseURL == "" {
+		if isNilHandler(h) {
+			add("handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL")
+		}
+	} else {
+		u, err := url.Parse(c.BaseURL)
+		switch {
+		case err != nil:
+			add("BaseURL %q: %v", c.BaseURL, unwrapURLError(err))
+		case u.Scheme != "http" && u.Scheme != "https":
+			add("BaseURL %q: scheme must be http or https", c.BaseURL)
+		case u.Host == "":
+			add("BaseURL %q: no host", c.BaseURL)
+		default:
+			base = u
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &ConfigError{Problems: probs}
+	}
+	return c.target(base)
+}
+
+// target fills the placeholders and joins Path and Query onto base (or onto
+// a placeholder host for in-process runs).
+func (c Config) target(base *url.URL) (*url.URL, error) {
+	filled := placeholderRE.ReplaceAllStringFunc(c.Path, func(m string) string {
+		name := placeholderRE.FindStringSubmatch(m)[1]
+		return url.PathEscape(c.PathParams[name])
+	})
+	ref, err := url.Parse(filled)
+	if err != nil {
+		return nil, &ConfigError{Problems: []string{fmt.Sprintf("path %q: %v", c.Path, unwrapURLError(err))}}
+	}
+	u := &url.URL{Scheme: "http", Host: "localhost"}
+	var prefix, rawPrefix string
+	if base != nil {
+		u = &url.URL{Scheme: base.Scheme, Host: base.Host, User: base.User}
+		prefix, rawPrefix = strings.TrimSuffix(base.Path, "/"), strings.TrimSuffix(base.EscapedPath(), "/")
+	}
+	u.Path = prefix + ref.Path
+	if ref.RawPath != "" {
+		u.RawPath = rawPrefix + ref.EscapedPath()
+	}
+	q := ref.Query()
+	for k, vs := range c.Query {
+		for _, v := range vs {
+			q.Add(k, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u, nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func isNilHandler(h http.Handler) bool {
+	if h == nil {
+		return true
+	}
+	if f, ok := h.(http.HandlerFunc); ok && f == nil {
+		return true
+	}
+	return false
+}

@@ -1,0 +1,310 @@
+package loadtesting
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/apiload/apiload/internal/format"
+)
+
+// SchemaVersion is the version of the Result JSON this package writes.
+const SchemaVersion = 1
+
+// Result is what one run measured. It is JSON-serialisable (snake_case
+// keys, durations as milliseconds) and round-trips exactly, histogram
+// included, so stored runs can be compared and merged later.
+type Result struct {
+	// Schema is the JSON layout version (SchemaVersion).
+	Schema int
+	// ID identifies the run; IDs sort by start time.
+	ID string
+	// Name is Config.Name, or "METHOD PATH".
+	Name string
+	// Method and Path (the template, placeholders unfilled) of the requests.
+	Method string
+	Path   string
+	// URL is the resolved target: the full URL for HTTP runs, the path and
+	// query for in-process runs. Any password in it is redacted.
+	URL string
+	// StartedAt is when the run started (UTC); Duration how long it ran.
+	StartedAt time.Time
+	Duration  time.Duration
+	// Clients is the concurrency the run used.
+	Clients int
+	// InProcess is true when the handler was called directly.
+	InProcess bool
+	// Config is the run's configuration, with sensitive headers redacted.
+	Config RunConfig
+	// Metrics are the measurements.
+	Metrics Metrics
+	// Histogram is every request's latency as a compressed, base64-encoded
+	// HDR histogram (nanoseconds, 1 ns .. 1 h, 3 significant digits).
+	Histogram string
+}
+
+// RunConfig is the stored, redacted form of the Config a run used.
+type RunConfig struct {
+	Requests     int64
+	Duration     time.Duration
+	Rate         float64
+	Timeout      time.Duration
+	PathParams   map[string]string
+	Query        url.Values
+	Headers      http.Header
+	BodyBytes    int  // size of Config.Body
+	BodyFunc     bool // whether payloads came from Config.BodyFunc
+	ExpectStatus []int
+	Tags         []string
+}
+
+// Metrics are a run's measurements.
+type Metrics struct {
+	// Requests counts every request that finished; Succeeded + Failed == Requests.
+	Requests  int64
+	Succeeded int64
+	Failed    int64
+	// ErrorRate is Failed / Requests, from 0 to 1.
+	ErrorRate float64
+	// Throughput is successful responses per second.
+	Throughput float64
+	// RequestRate is all finished requests per second.
+	RequestRate float64
+	// Latency summarises the latency distribution.
+	Latency Latency
+	// StatusCodes counts responses by status; 0 counts requests that got no
+	// response (timeouts, transport errors, panics).
+	StatusCodes map[int]int64
+	// BytesIn and BytesOut count response and request body bytes.
+	BytesIn  int64
+	BytesOut int64
+	// Errors holds the first 100 failures.
+	Errors []ErrorSample
+}
+
+// Latency summarises a latency distribution. Percentiles come from the HDR
+// histogram, so they are exact to 3 significant digits.
+type Latency struct {
+	Min, Mean, StdDev, P50, P75, P90, P95, P99, P999, Max time.Duration
+}
+
+// ErrorSample describes one failed request.
+type ErrorSample struct {
+	// Request is the request's number within the run, from 0.
+	Request int64
+	// Status is the response status, 0 when there was no response.
+	Status int
+	// Kind is "status", "timeout", "panic", "transport" or "payload".
+	Kind string
+	// Message says what went wrong.
+	Message string
+	// Body is the start of the response body (at most 512 bytes).
+	Body string
+	// At is when the failure happened, counted from the start of the run.
+	At time.Duration
+}
+
+// Percentile returns the latency at percentile p (0..100, e.g. 99.9) from
+// the run's histogram, or 0 when the run recorded nothing.
+func (r *Result) Percentile(p float64) time.Duration {
+	h, err := r.histogram()
+	if err != nil || h.TotalCount() == 0 {
+		return 0
+	}
+	return time.Duration(h.ValueAtPercentile(p))
+}
+
+func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
+	if r == nil || r.Histogram == "" {
+		return nil, fmt.Errorf("no histogram")
+	}
+	return hdrhistogram.Decode([]byte(r.Histogram))
+}
+
+// OneLine is a compact summary: method, path, mode, requests, rate,
+// percentiles, errors and id.
+func (r *Result) OneLine() string {
+	m := r.Metrics
+	mode := "in-process"
+	if !r.InProcess {
+		mode = r.URL
+	}
+	return fmt.Sprintf("%s %s (%s): %d requests, %d clients, %s req/s, p50 %s p95 %s p99 %s, errors %s, id %s",
+		r.Method, r.Path, mode, m.Requests, r.Clients, format.Rate(m.RequestRate),
+		format.Duration(m.Latency.P50), format.Duration(m.Latency.P95), format.Duration(m.Latency.P99),
+		format.Percent(m.ErrorRate), r.ID)
+}
+
+// StatusSummary renders the status distribution in ascending order, e.g.
+// "200×498 503×2", with "none" for no response.
+func (m Metrics) StatusSummary() string {
+	codes := sortedCodes(m.StatusCodes)
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		label := fmt.Sprint(c)
+		if c == 0 {
+			label = "none"
+		}
+		parts = append(parts, fmt.Sprintf("%s×%d", label, m.StatusCodes[c]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func fromMS(v float64) time.Duration { return time.Duration(math.Round(v * float64(time.Millisecond))) }
+
+// JSON layout. Field names are the contract; add, never rename without a
+// schema bump.
+type resultJSON struct {
+	Schema     int           `json:"schema"`
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Method     string        `json:"method"`
+	Path       string        `json:"path"`
+	URL        string        `json:"url"`
+	StartedAt  time.Time     `json:"started_at"`
+	DurationMS float64       `json:"duration_ms"`
+	Clients    int           `json:"clients"`
+	InProcess  bool          `json:"in_process"`
+	Config     runConfigJSON `json:"config"`
+	Metrics    metricsJSON   `json:"metrics"`
+	Histogram  string        `json:"histogram"`
+}
+
+type runConfigJSON struct {
+	Requests     int64             `json:"requests"`
+	DurationMS   float64           `json:"duration_ms"`
+	Rate         float64           `json:"rate"`
+	TimeoutMS    float64           `json:"timeout_ms"`
+	PathParams   map[string]string `json:"path_params,omitempty"`
+	Query        url.Values        `json:"query,omitempty"`
+	Headers      http.Header       `json:"headers,omitempty"`
+	BodyBytes    int               `json:"body_bytes"`
+	BodyFunc     bool              `json:"body_func"`
+	ExpectStatus []int             `json:"expect_status,omitempty"`
+	Tags         []string          `json:"tags,omitempty"`
+}
+
+type metricsJSON struct {
+	Requests    int64             `json:"requests"`
+	Succeeded   int64             `json:"succeeded"`
+	Failed      int64             `json:"failed"`
+	ErrorRate   float64           `json:"error_rate"`
+	Throughput  float64           `json:"throughput"`
+	RequestRate float64           `json:"request_rate"`
+	Latency     latencyJSON       `json:"latency"`
+	StatusCodes map[int]int64     `json:"status_codes"`
+	BytesIn     int64             `json:"bytes_in"`
+	BytesOut    int64             `json:"bytes_out"`
+	Errors      []errorSampleJSON `json:"errors"`
+}
+
+type latencyJSON struct {
+	Min    float64 `json:"min_ms"`
+	Mean   float64 `json:"mean_ms"`
+	StdDev float64 `json:"stddev_ms"`
+	P50    float64 `json:"p50_ms"`
+	P75    float64 `json:"p75_ms"`
+	P90    float64 `json:"p90_ms"`
+	P95    float64 `json:"p95_ms"`
+	P99    float64 `json:"p99_ms"`
+	P999   float64 `json:"p999_ms"`
+	Max    float64 `json:"max_ms"`
+}
+
+type errorSampleJSON struct {
+	Request int64   `json:"request"`
+	Status  int     `json:"status"`
+	Kind    string  `json:"kind"`
+	Message string  `json:"message"`
+	Body    string  `json:"body,omitempty"`
+	AtMS    float64 `json:"at_ms"`
+}
+
+// MarshalJSON writes the documented layout.
+func (r Result) MarshalJSON() ([]byte, error) {
+	m := r.Metrics
+	l := m.Latency
+	j := resultJSON{
+		Schema: r.Schema, ID: r.ID, Name: r.Name, Method: r.Method, Path: r.Path, URL: r.URL,
+		StartedAt: r.StartedAt, DurationMS: ms(r.Duration), Clients: r.Clients, InProcess: r.InProcess,
+		Config: runConfigJSON{
+			Requests: r.Config.Requests, DurationMS: ms(r.Config.Duration), Rate: r.Config.Rate,
+			TimeoutMS: ms(r.Config.Timeout), PathParams: r.Config.PathParams, Query: r.Config.Query,
+			Headers: r.Config.Headers, BodyBytes: r.Config.BodyBytes, BodyFunc: r.Config.BodyFunc,
+			ExpectStatus: r.Config.ExpectStatus, Tags: r.Config.Tags,
+		},
+		Metrics: metricsJSON{
+			Requests: m.Requests, Succeeded: m.Succeeded, Failed: m.Failed, ErrorRate: m.ErrorRate,
+			Throughput: m.Throughput, RequestRate: m.RequestRate,
+			Latency: latencyJSON{
+				Min: ms(l.Min), Mean: ms(l.Mean), StdDev: ms(l.StdDev), P50: ms(l.P50), P75: ms(l.P75),
+				P90: ms(l.P90), P95: ms(l.P95), P99: ms(l.P99), P999: ms(l.P999), Max: ms(l.Max),
+			},
+			StatusCodes: m.StatusCodes, BytesIn: m.BytesIn, BytesOut: m.BytesOut,
+			Errors: make([]errorSampleJSON, 0, len(m.Errors)),
+		},
+		Histogram: r.Histogram,
+	}
+	for _, e := range m.Errors {
+		j.Metrics.Errors = append(j.Metrics.Errors, errorSampleJSON{
+			Request: e.Request, Status: e.Status, Kind: e.Kind, Message: e.Message, Body: e.Body, AtMS: ms(e.At)})
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads the documented layout. A document of another schema
+// version is an error naming the version.
+func (r *Result) UnmarshalJSON(data []byte) error {
+	var j resultJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	if j.Schema != SchemaVersion {
+		return fmt.Errorf("result schema %d: this version of apiload reads schema %d", j.Schema, SchemaVersion)
+	}
+	l := j.Metrics.Latency
+	*r = Result{
+		Schema: j.Schema, ID: j.ID, Name: j.Name, Method: j.Method, Path: j.Path, URL: j.URL,
+		StartedAt: j.StartedAt, Duration: fromMS(j.DurationMS), Clients: j.Clients, InProcess: j.InProcess,
+		Config: RunConfig{
+			Requests: j.Config.Requests, Duration: fromMS(j.Config.DurationMS), Rate: j.Config.Rate,
+			Timeout: fromMS(j.Config.TimeoutMS), PathParams: j.Config.PathParams, Query: j.Config.Query,
+			Headers: j.Config.Headers, BodyBytes: j.Config.BodyBytes, BodyFunc: j.Config.BodyFunc,
+			ExpectStatus: j.Config.ExpectStatus, Tags: j.Config.Tags,
+		},
+		Metrics: Metrics{
+			Requests: j.Metrics.Requests, Succeeded: j.Metrics.Succeeded, Failed: j.Metrics.Failed,
+			ErrorRate: j.Metrics.ErrorRate, Throughput: j.Metrics.Throughput, RequestRate: j.Metrics.RequestRate,
+			Latency: Latency{
+				Min: fromMS(l.Min), Mean: fromMS(l.Mean), StdDev: fromMS(l.StdDev), P50: fromMS(l.P50),
+				P75: fromMS(l.P75), P90: fromMS(l.P90), P95: fromMS(l.P95), P99: fromMS(l.P99),
+				P999: fromMS(l.P999), Max: fromMS(l.Max),
+			},
+			StatusCodes: j.Metrics.StatusCodes, BytesIn: j.Metrics.BytesIn, BytesOut: j.Metrics.BytesOut,
+		},
+		Histogram: j.Histogram,
+	}
+	for _, e := range j.Metrics.Errors {
+		r.Metrics.Errors = append(r.Metrics.Errors, ErrorSample{
+			Request: e.Request, Status: e.Status, Kind: e.Kind, Message: e.Message, Body: e.Body, At: fromMS(e.AtMS)})
+	}
+	return nil
+}
+
+func sortedCodes(m map[int]int64) []int {
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return codes
+}

@@ -1,0 +1,153 @@
+package loadtesting
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/apiload/apiload/internal/engine"
+)
+
+// Run sends cfg's load to h and returns what it measured. The load goes
+// in-process, straight to h.ServeHTTP, unless cfg.BaseURL is set; h may
+// then be nil. A bad cfg stops the test with t.Fatalf naming the field and
+// its value. Failed requests do not fail the test: they are statistics, to
+// be checked with package assert. Run logs a one-line summary.
+//
+// Runs share the machine's CPU, so latency goals are not meaningful with
+// t.Parallel or while other load runs.
+func Run(t testing.TB, h http.Handler, cfg Config) *Result {
+	t.Helper()
+	res, err := Exec(t.Context(), h, cfg)
+	if err != nil {
+		t.Fatalf("loadtesting: %v", err)
+	}
+	t.Logf("load run %s", res.OneLine())
+	return res
+}
+
+// Exec is Run for code that is not a test. It returns a *ConfigError,
+// before sending anything, when cfg is invalid. When ctx ends first, Exec
+// stops promptly and returns the partial Result together with ctx's error.
+func Exec(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
+	c := cfg.resolved()
+	target, err := c.validate(h)
+	if err != nil {
+		return nil, err
+	}
+	inProcess := c.BaseURL == ""
+	var tr engine.Transport
+	if inProcess {
+		tr = engine.InProcess(h)
+	} else {
+		tr = engine.HTTP(c.Clients)
+	}
+	plan := engine.Plan{
+		Method:    c.Method,
+		URL:       target,
+		Header:    c.Headers,
+		Body:      c.Body,
+		BodyFunc:  c.BodyFunc,
+		Requests:  c.Requests,
+		Duration:  c.Duration,
+		Clients:   c.Clients,
+		Rate:      c.Rate,
+		Timeout:   c.Timeout,
+		Transport: tr,
+	}
+	if len(c.ExpectStatus) > 0 {
+		ok := slices.Clone(c.ExpectStatus)
+		plan.Success = func(s int) bool { return slices.Contains(ok, s) }
+	}
+	rep, runErr := engine.Run(ctx, plan)
+	res, err := newResult(c, target, inProcess, rep)
+	if err != nil {
+		return nil, err
+	}
+	if runErr != nil {
+		return res, runErr
+	}
+	return res, nil
+}
+
+func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*Result, error) {
+	hist, err := rep.Latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil, errors.New("encode latency histogram: " + err.Error())
+	}
+	id, err := ulid.New(ulid.Timestamp(rep.Start), rand.Reader)
+	if err != nil {
+		return nil, errors.New("make run id: " + err.Error())
+	}
+	res := &Result{
+		Schema:    SchemaVersion,
+		ID:        id.String(),
+		Name:      c.Name,
+		Method:    c.Method,
+		Path:      c.Path,
+		StartedAt: rep.Start.UTC().Round(0),
+		Duration:  rep.Elapsed,
+		Clients:   c.Clients,
+		InProcess: inProcess,
+		Config: RunConfig{
+			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, Timeout: c.Timeout,
+			PathParams: c.PathParams, Query: c.Query, Headers: RedactHeaders(c.Headers),
+			BodyBytes: len(c.Body), BodyFunc: c.BodyFunc != nil,
+			ExpectStatus: c.ExpectStatus, Tags: c.Tags,
+		},
+		Histogram: string(hist),
+	}
+	if inProcess {
+		res.URL = target.RequestURI()
+	} else {
+		res.URL = redactURL(target)
+	}
+	res.Metrics = metricsFrom(rep)
+	return res, nil
+}
+
+func metricsFrom(rep *engine.Report) Metrics {
+	m := Metrics{
+		Requests:    rep.Requests,
+		Succeeded:   rep.Succeeded,
+		Failed:      rep.Failed,
+		StatusCodes: rep.Status,
+		BytesIn:     rep.BytesIn,
+		BytesOut:    rep.BytesOut,
+	}
+	if m.Requests > 0 {
+		m.ErrorRate = float64(m.Failed) / float64(m.Requests)
+	}
+	if secs := rep.Elapsed.Seconds(); secs > 0 {
+		m.Throughput = float64(m.Succeeded) / secs
+		m.RequestRate = float64(m.Requests) / secs
+	}
+	h := rep.Latency
+	if h.TotalCount() > 0 {
+		ps := h.ValueAtPercentilesSlice([]float64{50, 75, 90, 95, 99, 99.9})
+		m.Latency = Latency{
+			Min:    time.Duration(h.Min()),
+			Mean:   time.Duration(h.Mean()),
+			StdDev: time.Duration(h.StdDev()),
+			P50:    time.Duration(ps[0]),
+			P75:    time.Duration(ps[1]),
+			P90:    time.Duration(ps[2]),
+			P95:    time.Duration(ps[3]),
+			P99:    time.Duration(ps[4]),
+			P999:   time.Duration(ps[5]),
+			Max:    time.Duration(h.Max()),
+		}
+	}
+	for _, s := range rep.Errors {
+		m.Errors = append(m.Errors, ErrorSample(s))
+	}
+	return m
+}
