@@ -296,13 +296,17 @@ func (r *Runner) send(w *worker, s Sender, n int64, sched time.Time) bool {
 		return true // the run was cancelled under this request: not a measurement
 	}
 	lat := end.Sub(sched)
-	ok := err == nil && p.Success(out.Status)
+	timedOut := rc.timedOut() || end.Sub(now) > p.Timeout
+	if timedOut {
+		out.Status = 0 // whatever the handler wrote after its deadline was never a response
+	}
+	ok := err == nil && !timedOut && p.Success(out.Status)
 	w.rec.record(lat, out.Status, ok, out.BytesIn, int64(len(body)))
 	if !ok {
 		smp := Sample{Request: n, Status: out.Status, Body: string(out.Body), At: end.Sub(r.start)}
 		var perr *PanicError
 		switch {
-		case rc.timedOut() || end.Sub(now) > p.Timeout:
+		case timedOut:
 			smp.Kind, smp.Message = KindTimeout, "no response within timeout "+p.Timeout.String()
 			if err == nil {
 				smp.Message = "response took longer than timeout " + p.Timeout.String()

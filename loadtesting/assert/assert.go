@@ -1,0 +1,286 @@
+// Package assert checks a load run's Result against goals, in the style of
+// testify: each function reports a failure with t.Errorf (so one test
+// reports every broken goal), returns whether the goal held, and accepts an
+// optional message with arguments.
+//
+// Its name matches testify's assert, so import it under another name:
+//
+//	import loadassert "github.com/apiload/apiload/loadtesting/assert"
+//
+// A failure reads like a small report: the measured value, the limit, the
+// run's latency and errors, and how to see more.
+package assert
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apiload/apiload/internal/format"
+	"github.com/apiload/apiload/loadtesting"
+)
+
+// TestingT is the part of testing.TB the assertions use.
+type TestingT interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// maxShownSamples is how many error samples a failure message lists.
+const maxShownSamples = 3
+
+// P50Below asserts that the run's median latency is below max.
+func P50Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+	t.Helper()
+	return percentileBelow(t, r, 50, max, msgAndArgs)
+}
+
+// P95Below asserts that the run's 95th percentile latency is below max.
+func P95Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+	t.Helper()
+	return percentileBelow(t, r, 95, max, msgAndArgs)
+}
+
+// P99Below asserts that the run's 99th percentile latency is below max.
+func P99Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+	t.Helper()
+	return percentileBelow(t, r, 99, max, msgAndArgs)
+}
+
+// PercentileBelow asserts that the latency at percentile p (0..100, e.g.
+// 99.9) is below max.
+func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, max time.Duration, msgAndArgs ...any) bool {
+	t.Helper()
+	if p < 0 || p > 100 || p != p {
+		return fail(t, r, fmt.Sprintf("percentile %v: must be between 0 and 100", p), msgAndArgs)
+	}
+	return percentileBelow(t, r, p, max, msgAndArgs)
+}
+
+func percentileBelow(t TestingT, r *loadtesting.Result, p float64, max time.Duration, msgAndArgs []any) bool {
+	t.Helper()
+	if r == nil {
+		return failNil(t, msgAndArgs)
+	}
+	if r.Metrics.Requests == 0 {
+		return fail(t, r, fmt.Sprintf("p%s latency: the run recorded no requests", pname(p)), msgAndArgs)
+	}
+	got, ok := latencyAt(r, p)
+	if !ok {
+		return fail(t, r, fmt.Sprintf("p%s latency: the result has no latency histogram", pname(p)), msgAndArgs)
+	}
+	if got < max {
+		return true
+	}
+	return fail(t, r, fmt.Sprintf("p%s latency %s, want < %s", pname(p), format.Duration(got), format.Duration(max)), msgAndArgs)
+}
+
+// ErrorRateBelow asserts that the share of failed requests (0..1) is below max.
+func ErrorRateBelow(t TestingT, r *loadtesting.Result, max float64, msgAndArgs ...any) bool {
+	t.Helper()
+	if r == nil {
+		return failNil(t, msgAndArgs)
+	}
+	if r.Metrics.Requests == 0 {
+		return fail(t, r, "error rate: the run recorded no requests", msgAndArgs)
+	}
+	if r.Metrics.ErrorRate < max {
+		return true
+	}
+	return failWithSamples(t, r, fmt.Sprintf("error rate %s (%d of %d), want < %s",
+		format.Percent(r.Metrics.ErrorRate), r.Metrics.Failed, r.Metrics.Requests, format.Percent(max)), msgAndArgs)
+}
+
+// NoErrors asserts that every request succeeded.
+func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
+	t.Helper()
+	if r == nil {
+		return failNil(t, msgAndArgs)
+	}
+	if r.Metrics.Failed == 0 {
+		return true
+	}
+	return failWithSamples(t, r, fmt.Sprintf("%d of %d requests failed (%s), want none",
+		r.Metrics.Failed, r.Metrics.Requests, format.Percent(r.Metrics.ErrorRate)), msgAndArgs)
+}
+
+// ThroughputAbove asserts that successful responses per second exceed min.
+func ThroughputAbove(t TestingT, r *loadtesting.Result, min float64, msgAndArgs ...any) bool {
+	t.Helper()
+	if r == nil {
+		return failNil(t, msgAndArgs)
+	}
+	if r.Metrics.Throughput > min {
+		return true
+	}
+	return fail(t, r, fmt.Sprintf("throughput %s successes/s, want > %s", format.Rate(r.Metrics.Throughput), format.Rate(min)), msgAndArgs)
+}
+
+// StatusCodesIn asserts that every response had one of codes. Requests
+// that got no response (status 0) count as outside the set.
+func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
+	t.Helper()
+	if r == nil {
+		return failNil(t, nil)
+	}
+	var bad []string
+	for _, c := range sortedCodes(r.Metrics.StatusCodes) {
+		if !slices.Contains(codes, c) {
+			label := fmt.Sprint(c)
+			if c == 0 {
+				label = "no response"
+			}
+			bad = append(bad, fmt.Sprintf("%d×%s", r.Metrics.StatusCodes[c], label))
+		}
+	}
+	if len(bad) == 0 {
+		return true
+	}
+	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, strings.Join(bad, ", ")), nil)
+}
+
+// latencyAt returns the latency at percentile p from r's histogram. A
+// Result without a readable histogram (one built by hand, or stored without
+// it) falls back to the summary in Metrics.Latency for the percentiles it
+// holds. ok is false when neither source has the value, so a missing
+// histogram never reads as a latency of 0 that passes every goal.
+func latencyAt(r *loadtesting.Result, p float64) (d time.Duration, ok bool) {
+	if d := r.Percentile(p); d > 0 {
+		return d, true
+	}
+	l := r.Metrics.Latency
+	if l == (loadtesting.Latency{}) {
+		return 0, false
+	}
+	switch p {
+	case 50:
+		return l.P50, true
+	case 75:
+		return l.P75, true
+	case 90:
+		return l.P90, true
+	case 95:
+		return l.P95, true
+	case 99:
+		return l.P99, true
+	case 99.9:
+		return l.P999, true
+	case 100:
+		return l.Max, true
+	}
+	return 0, false
+}
+
+func pname(p float64) string {
+	s := fmt.Sprint(p)
+	return strings.ReplaceAll(s, ".", "")
+}
+
+func failNil(t TestingT, msgAndArgs []any) bool {
+	t.Helper()
+	t.Errorf("%s", withMessage("load result is nil (did the run fail to start?)", msgAndArgs))
+	return false
+}
+
+func fail(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) bool {
+	t.Helper()
+	if r == nil {
+		t.Errorf("%s", withMessage(headline, msgAndArgs)+"\n    run:     none (load result is nil)")
+		return false
+	}
+	t.Errorf("%s", withMessage(headline, msgAndArgs)+"\n"+report(r, 0))
+	return false
+}
+
+func failWithSamples(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) bool {
+	t.Helper()
+	t.Errorf("%s", withMessage(headline, msgAndArgs)+"\n"+report(r, maxShownSamples))
+	return false
+}
+
+// withMessage appends the caller's message, formatted as testify does.
+func withMessage(headline string, msgAndArgs []any) string {
+	if len(msgAndArgs) == 0 {
+		return headline
+	}
+	var msg string
+	if f, ok := msgAndArgs[0].(string); ok && len(msgAndArgs) > 1 {
+		msg = fmt.Sprintf(f, msgAndArgs[1:]...)
+	} else {
+		msg = fmt.Sprint(msgAndArgs...)
+	}
+	return headline + ": " + msg
+}
+
+// report is the indented block under a failure's headline.
+func report(r *loadtesting.Result, samples int) string {
+	m := r.Metrics
+	l := m.Latency
+	mode := "in-process"
+	if !r.InProcess {
+		mode = r.URL
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "    run:     %s %q %s, %d requests, %d clients\n", r.ID, r.Name, mode, m.Requests, r.Clients)
+	fmt.Fprintf(&b, "    latency: p50 %s  p90 %s  p95 %s  p99 %s  max %s\n",
+		format.Duration(l.P50), format.Duration(l.P90), format.Duration(l.P95), format.Duration(l.P99), format.Duration(l.Max))
+	fmt.Fprintf(&b, "    errors:  %d (%s)", m.Failed, format.Percent(m.ErrorRate))
+	if m.Failed > 0 {
+		fmt.Fprintf(&b, ": %s", failedStatuses(r))
+	}
+	b.WriteString("\n")
+	// samples is 0 when the headline is not about errors: the summary line
+	// above is enough, and "... N more sampled" would follow nothing.
+	for _, e := range m.Errors[:min(len(m.Errors), samples)] {
+		fmt.Fprintf(&b, "    sample:  request %d at %s: %s: %s", e.Request, format.Duration(e.At), e.Kind, e.Message)
+		if e.Body != "" {
+			fmt.Fprintf(&b, ": body %q", truncate(e.Body, 120))
+		}
+		b.WriteString("\n")
+	}
+	if samples > 0 && len(m.Errors) > samples {
+		fmt.Fprintf(&b, "             ... %d more sampled\n", len(m.Errors)-samples)
+	}
+	fmt.Fprintf(&b, "    more:    loadreport results %s", r.ID)
+	return b.String()
+}
+
+// failedStatuses summarises the failures by kind of status.
+func failedStatuses(r *loadtesting.Result) string {
+	var parts []string
+	for _, c := range sortedCodes(r.Metrics.StatusCodes) {
+		n := r.Metrics.StatusCodes[c]
+		if c == 0 {
+			parts = append(parts, fmt.Sprintf("%d×no response", n))
+			continue
+		}
+		if !success(r, c) {
+			parts = append(parts, fmt.Sprintf("%d×%d", n, c))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func success(r *loadtesting.Result, code int) bool {
+	if len(r.Config.ExpectStatus) > 0 {
+		return slices.Contains(r.Config.ExpectStatus, code)
+	}
+	return code >= 200 && code < 400
+}
+
+func sortedCodes(m map[int]int64) []int {
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,124 @@
+package loadtesting_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apiload/apiload/loadtesting"
+)
+
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
+func TestExec_configErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		h       http.Handler
+		cfg     loadtesting.Config
+		wantErr []string // substrings; empty means valid
+	}{
+		{"zero value is valid", okHandler, loadtesting.Config{}, nil},
+		{"negative clients", okHandler, loadtesting.Config{Clients: -2}, []string{"Clients -2"}},
+		{"negative requests", okHandler, loadtesting.Config{Requests: -1}, []string{"Requests -1"}},
+		{"negative duration", okHandler, loadtesting.Config{Duration: -time.Second}, []string{"Duration -1s"}},
+		{"negative rate", okHandler, loadtesting.Config{Rate: -5}, []string{"Rate -5"}},
+		{"negative timeout", okHandler, loadtesting.Config{Timeout: -time.Millisecond}, []string{"Timeout -1ms"}},
+		{"bad method", okHandler, loadtesting.Config{Method: "GE T"}, []string{`Method "GE T"`}},
+		{"relative path", okHandler, loadtesting.Config{Path: "health"}, []string{`Path "health"`}},
+		{"placeholder without value", okHandler, loadtesting.Config{Path: "/tasks/{id}"}, []string{`path "/tasks/{id}": no value for placeholder "id" (set PathParams)`}},
+		{"every missing placeholder named at once", okHandler,
+			loadtesting.Config{Path: "/orgs/{org}/tasks/{task_id:[0-9]+}/runs/{run}", PathParams: map[string]string{"org": "a"}},
+			[]string{`placeholders "task_id", "run"`}},
+		{"unknown path param", okHandler, loadtesting.Config{Path: "/x", PathParams: map[string]string{"id": "1"}}, []string{`PathParams "id": no such placeholder`}},
+		{"body and body func", okHandler,
+			loadtesting.Config{Body: []byte("{}"), BodyFunc: func(int64) ([]byte, error) { return nil, nil }},
+			[]string{"Body (2 bytes) and BodyFunc are both set"}},
+		{"expect status out of range", okHandler, loadtesting.Config{ExpectStatus: []int{200, 1000}}, []string{"ExpectStatus 1000"}},
+		{"nil handler in-process", nil, loadtesting.Config{}, []string{"handler is nil and BaseURL is empty"}},
+		{"nil handler with base url is fine", nil, loadtesting.Config{BaseURL: "http://127.0.0.1:1", Requests: 1, Timeout: time.Second}, nil},
+		{"bad base url scheme", nil, loadtesting.Config{BaseURL: "ftp://127.0.0.1"}, []string{`BaseURL "ftp://127.0.0.1": scheme must be http or https`}},
+		{"base url without host", nil, loadtesting.Config{BaseURL: "http://"}, []string{`BaseURL "http://": no host`}},
+		{"all problems reported together", okHandler,
+			loadtesting.Config{Clients: -1, Requests: -1, Path: "/t/{id}"},
+			[]string{"Clients -1", "Requests -1", `placeholder "id"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := loadtesting.Exec(t.Context(), tt.h, tt.cfg)
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Exec: unexpected error %v", err)
+				}
+				if res == nil {
+					t.Fatal("Exec returned a nil result without an error")
+				}
+				return
+			}
+			var cerr *loadtesting.ConfigError
+			if !errors.As(err, &cerr) {
+				t.Fatalf("Exec error = %v (%T), want *ConfigError", err, err)
+			}
+			if res != nil {
+				t.Errorf("Exec returned a result with a config error")
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if len(cerr.Problems) != len(tt.wantErr) {
+				t.Errorf("got %d problems %q, want %d", len(cerr.Problems), cerr.Problems, len(tt.wantErr))
+			}
+		})
+	}
+}
+
+// fakeTB records Fatalf so Run's misconfiguration path can be tested.
+type fakeTB struct {
+	testing.TB
+	fatal string
+	logs  []string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.fatal = sprintf(format, args...)
+	panic(fatalSentinel{})
+}
+func (f *fakeTB) Logf(format string, args ...any) { f.logs = append(f.logs, sprintf(format, args...)) }
+
+type fatalSentinel struct{}
+
+func TestRun_misconfigurationIsFatal(t *testing.T) {
+	ft := &fakeTB{TB: t}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				if _, ok := v.(fatalSentinel); !ok {
+					panic(v)
+				}
+			}
+		}()
+		loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/api/v1/tasks/status/{task_id}"})
+		t.Error("Run returned after a misconfiguration; want Fatalf")
+	}()
+	want := `loadtesting: config: path "/api/v1/tasks/status/{task_id}": no value for placeholder "task_id" (set PathParams)`
+	if ft.fatal != want {
+		t.Errorf("Fatalf message:\n got %q\nwant %q", ft.fatal, want)
+	}
+}
+
+func TestRun_logsOneLineSummary(t *testing.T) {
+	ft := &fakeTB{TB: t}
+	res := loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/health/", Requests: 50, Clients: 5})
+	if len(ft.logs) != 1 {
+		t.Fatalf("Run logged %d lines, want 1: %q", len(ft.logs), ft.logs)
+	}
+	for _, want := range []string{"GET /health/", "in-process", "50 requests", "req/s", "p50 ", "p95 ", "p99 ", "errors 0%", res.ID} {
+		if !strings.Contains(ft.logs[0], want) {
+			t.Errorf("log line %q lacks %q", ft.logs[0], want)
+		}
+	}
+}
