@@ -1,0 +1,765 @@
+package assert_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/apiload/apiload/internal/format"
+	"github.com/apiload/apiload/loadtesting"
+	loadassert "github.com/apiload/apiload/loadtesting/assert"
+)
+
+// fakeT records what an assertion did to its TestingT, in order.
+type fakeT struct {
+	calls  []string // "Helper" or "Errorf"
+	errors []string // each Errorf, formatted
+}
+
+func (f *fakeT) Helper() { f.calls = append(f.calls, "Helper") }
+
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.calls = append(f.calls, "Errorf")
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+
+// call runs an assertion against a fresh fakeT and turns a panic into a
+// test failure, so one panicking row does not hide the others.
+func call(t *testing.T, assertion func(loadassert.TestingT) bool) (ok bool, f *fakeT) {
+	t.Helper()
+	f = &fakeT{}
+	defer func() {
+		if v := recover(); v != nil {
+			t.Errorf("assertion panicked: %v", v)
+		}
+	}()
+	return assertion(f), f
+}
+
+// checkCalls checks the contract every assertion keeps: Helper first, then
+// exactly one Errorf on failure and none on success.
+func checkCalls(t *testing.T, f *fakeT, ok bool) {
+	t.Helper()
+	if len(f.calls) == 0 || f.calls[0] != "Helper" {
+		t.Errorf("calls = %q, want Helper first", f.calls)
+	}
+	wantErrors := 0
+	if !ok {
+		wantErrors = 1
+	}
+	if len(f.errors) != wantErrors {
+		t.Errorf("ok = %v with %d Errorf calls, want %d: %q", ok, len(f.errors), wantErrors, f.errors)
+	}
+}
+
+// runs are real load runs through loadtesting.Exec, shared by the rows.
+type runs struct {
+	ok       *loadtesting.Result // 200 requests, all 200 OK
+	flaky    *loadtesting.Result // 200 requests, every 4th a 503: error rate 0.25
+	slow     *loadtesting.Result // 20 requests, each sleeping 2ms
+	expected *loadtesting.Result // 20 requests, all 404, with ExpectStatus 404
+	zero     *loadtesting.Result // cancelled before the first request
+}
+
+func execRuns(t *testing.T) runs {
+	t.Helper()
+	exec := func(h http.HandlerFunc, cfg loadtesting.Config) *loadtesting.Result {
+		t.Helper()
+		res, err := loadtesting.Exec(t.Context(), h, cfg)
+		if err != nil {
+			t.Fatalf("Exec(%+v): %v", cfg, err)
+		}
+		return res
+	}
+	var n atomic.Int64
+	r := runs{
+		ok: exec(func(w http.ResponseWriter, _ *http.Request) {},
+			loadtesting.Config{Name: "ok", Requests: 200, Clients: 4}),
+		flaky: exec(func(w http.ResponseWriter, _ *http.Request) {
+			if n.Add(1)%4 == 0 {
+				http.Error(w, "overloaded", http.StatusServiceUnavailable)
+			}
+		}, loadtesting.Config{Name: "flaky", Requests: 200, Clients: 4}),
+		slow: exec(func(w http.ResponseWriter, _ *http.Request) { time.Sleep(2 * time.Millisecond) },
+			loadtesting.Config{Name: "slow", Requests: 20, Clients: 4}),
+		expected: exec(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) },
+			loadtesting.Config{Name: "expected", Requests: 20, Clients: 4, ExpectStatus: []int{404}}),
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	zero, err := loadtesting.Exec(ctx, http.NotFoundHandler(), loadtesting.Config{Name: "zero", Requests: 10})
+	if !errors.Is(err, context.Canceled) || zero == nil {
+		t.Fatalf("Exec with a cancelled context = %v, %v; want a Result and context.Canceled", zero, err)
+	}
+	r.zero = zero
+
+	// The rows below rely on these counts; check them once here.
+	for _, c := range []struct {
+		name           string
+		res            *loadtesting.Result
+		requests, fail int64
+	}{
+		{"ok", r.ok, 200, 0}, {"flaky", r.flaky, 200, 50}, {"slow", r.slow, 20, 0},
+		{"expected", r.expected, 20, 0}, {"zero", r.zero, 0, 0},
+	} {
+		if c.res.Metrics.Requests != c.requests || c.res.Metrics.Failed != c.fail {
+			t.Fatalf("%s run: %d requests, %d failed; want %d, %d",
+				c.name, c.res.Metrics.Requests, c.res.Metrics.Failed, c.requests, c.fail)
+		}
+	}
+	if r.flaky.Metrics.ErrorRate != 0.25 || len(r.flaky.Metrics.Errors) != 50 {
+		t.Fatalf("flaky run: error rate %v with %d samples, want 0.25 with 50",
+			r.flaky.Metrics.ErrorRate, len(r.flaky.Metrics.Errors))
+	}
+	if r.slow.Percentile(50) < 2*time.Millisecond {
+		t.Fatalf("slow run: p50 %v, want at least the handler's 2ms sleep", r.slow.Percentile(50))
+	}
+	return r
+}
+
+// health is the hand-built run from STYLE.md's failure example. Its
+// latencies are exact because it has no histogram: the assertions read
+// Metrics.Latency.
+func health() *loadtesting.Result {
+	return &loadtesting.Result{
+		ID:        "01JDXQ3V",
+		Name:      "GET /health/",
+		Method:    "GET",
+		Path:      "/health/",
+		URL:       "/health/",
+		Clients:   10,
+		InProcess: true,
+		Metrics: loadtesting.Metrics{
+			Requests: 500, Succeeded: 498, Failed: 2, ErrorRate: 0.004,
+			Throughput:  1234.4,
+			StatusCodes: map[int]int64{200: 498, 503: 2},
+			Latency: loadtesting.Latency{
+				P50: 8100 * time.Microsecond, P75: 12 * time.Millisecond, P90: 17900 * time.Microsecond,
+				P95: 23400 * time.Microsecond, P99: 41 * time.Millisecond, P999: 80 * time.Millisecond,
+				Max: 97200 * time.Microsecond,
+			},
+			Errors: []loadtesting.ErrorSample{
+				{Request: 17, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", Body: "busy\n", At: 41 * time.Millisecond},
+				{Request: 301, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", At: 250 * time.Millisecond},
+			},
+		},
+	}
+}
+
+// manyErrors is a hand-built run with five sampled failures, two without a
+// response, and a long body.
+func manyErrors() *loadtesting.Result {
+	r := health()
+	r.ID = "01JDXR8K"
+	r.Name = "POST /orders"
+	r.InProcess = false
+	r.URL = "https://api.example.com/orders"
+	r.Clients = 4
+	r.Metrics.Requests, r.Metrics.Succeeded, r.Metrics.Failed, r.Metrics.ErrorRate = 100, 95, 5, 0.05
+	r.Metrics.StatusCodes = map[int]int64{0: 2, 201: 95, 500: 3}
+	r.Metrics.Errors = []loadtesting.ErrorSample{
+		{Request: 3, Kind: "timeout", Message: "no response within timeout 1s", At: 1 * time.Second},
+		{Request: 5, Status: 500, Kind: "status", Message: "status 500 Internal Server Error", Body: strings.Repeat("x", 200), At: 1200 * time.Millisecond},
+		{Request: 8, Status: 500, Kind: "status", Message: "status 500 Internal Server Error", At: 1300 * time.Millisecond},
+		{Request: 13, Status: 500, Kind: "status", Message: "status 500 Internal Server Error", At: 1400 * time.Millisecond},
+		{Request: 21, Kind: "timeout", Message: "no response within timeout 1s", At: 2 * time.Second},
+	}
+	return r
+}
+
+// withHistogram is a hand-built run whose histogram holds 1ms, 2ms, ...
+// 100ms, so percentile p is about p milliseconds. Its Metrics.Latency is
+// left zero: the assertions must read the histogram.
+func withHistogram(t *testing.T) *loadtesting.Result {
+	t.Helper()
+	h := hdrhistogram.New(1, int64(time.Hour), 3) // the engine's geometry
+	for i := 1; i <= 100; i++ {
+		if err := h.RecordValue(int64(time.Duration(i) * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &loadtesting.Result{
+		ID: "01JDXS00", Name: "GET /hist", InProcess: true, Clients: 1, Histogram: string(enc),
+		Metrics: loadtesting.Metrics{Requests: 100, Succeeded: 100, StatusCodes: map[int]int64{200: 100}},
+	}
+}
+
+func TestAssertions(t *testing.T) {
+	r := execRuns(t)
+	hand, many, hist := health(), manyErrors(), withHistogram(t)
+	noLatency := health()
+	noLatency.Metrics.Latency = loadtesting.Latency{}
+	noResponse := health()
+	noResponse.Metrics.StatusCodes = map[int]int64{0: 2, 200: 498}
+
+	// report is the lines every failure about run res carries, bar the
+	// headline and the samples.
+	report := func(res *loadtesting.Result) []string {
+		mode := "in-process"
+		if !res.InProcess {
+			mode = res.URL
+		}
+		return []string{
+			fmt.Sprintf("\n    run:     %s %q %s, %d requests, %d clients\n", res.ID, res.Name, mode, res.Metrics.Requests, res.Clients),
+			"\n    latency: p50 " + format.Duration(res.Metrics.Latency.P50) + "  p90 ",
+			fmt.Sprintf("\n    errors:  %d (", res.Metrics.Failed),
+			"\n    more:    loadreport results " + res.ID,
+		}
+	}
+	// samples are the lines of a run's first three error samples.
+	samples := func(res *loadtesting.Result) []string {
+		var lines []string
+		for _, e := range res.Metrics.Errors[:min(3, len(res.Metrics.Errors))] {
+			lines = append(lines, fmt.Sprintf("    sample:  request %d at %s: %s: %s", e.Request, format.Duration(e.At), e.Kind, e.Message))
+		}
+		return lines
+	}
+	join := func(parts ...[]string) []string {
+		var all []string
+		for _, p := range parts {
+			all = append(all, p...)
+		}
+		return all
+	}
+	const nilResult = "load result is nil (did the run fail to start?)"
+
+	tests := []struct {
+		name      string
+		assertion func(loadassert.TestingT) bool
+		wantOK    bool
+		want      []string // substrings of the failure message
+		notWant   []string // substrings the failure message must not have
+	}{
+		// P50Below
+		{
+			name:      "P50Below real run sleeping 2ms, limit 1s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, r.slow, time.Second) },
+			wantOK:    true,
+		},
+		{
+			name:      "P50Below real run sleeping 2ms, limit 1ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, r.slow, time.Millisecond) },
+			want: join([]string{
+				"p50 latency " + format.Duration(r.slow.Percentile(50)) + ", want < 1.00ms\n",
+				// The headline's value and the latency line agree.
+				"latency: p50 " + format.Duration(r.slow.Metrics.Latency.P50) + "  ",
+				"errors:  0 (0%)\n",
+			}, report(r.slow)),
+			notWant: []string{"sample:", "more sampled"},
+		},
+		{
+			name:      "P50Below hand-built, limit above",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, hand, 8200*time.Microsecond) },
+			wantOK:    true,
+		},
+		{
+			name:      "P50Below hand-built, limit equal fails (strictly below)",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, hand, 8100*time.Microsecond) },
+			want:      join([]string{"p50 latency 8.10ms, want < 8.10ms\n"}, report(hand)),
+		},
+		{
+			name:      "P50Below histogram wins over empty summary, pass",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, hist, 51*time.Millisecond) },
+			wantOK:    true,
+		},
+		{
+			name:      "P50Below histogram wins over empty summary, fail",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, hist, 49*time.Millisecond) },
+			want:      join([]string{"p50 latency 50ms, want < 49ms\n"}, report(hist)),
+		},
+		{
+			name:      "P50Below zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, r.zero, time.Second) },
+			want:      join([]string{"p50 latency: the run recorded no requests\n"}, report(r.zero)),
+		},
+		{
+			name:      "P50Below nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, nil, time.Second) },
+			want:      []string{nilResult},
+		},
+
+		// P95Below
+		{
+			name:      "P95Below real run, limit 1s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, r.ok, time.Second) },
+			wantOK:    true,
+		},
+		{
+			name:      "P95Below hand-built, limit 30ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, hand, 30*time.Millisecond) },
+			wantOK:    true,
+		},
+		{
+			name:      "P95Below hand-built, limit 20ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, hand, 20*time.Millisecond) },
+			want: join([]string{
+				"p95 latency 23.4ms, want < 20ms\n",
+				"latency: p50 8.10ms  p90 17.9ms  p95 23.4ms  p99 41ms  max 97.2ms\n",
+				"errors:  2 (0.40%): 2×503\n",
+			}, report(hand)),
+			notWant: []string{"sample:", "more sampled"},
+		},
+		{
+			name:      "P95Below no histogram and no latency summary fails",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, noLatency, time.Hour) },
+			want:      join([]string{"p95 latency: the result has no latency histogram\n"}, report(noLatency)),
+		},
+		{
+			name:      "P95Below zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, r.zero, time.Second) },
+			want:      []string{"p95 latency: the run recorded no requests\n"},
+		},
+		{
+			name:      "P95Below nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, nil, time.Second) },
+			want:      []string{nilResult},
+		},
+
+		// P99Below
+		{
+			name:      "P99Below real run, limit 1s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.flaky, time.Second) },
+			wantOK:    true,
+		},
+		{
+			name:      "P99Below real run sleeping 2ms, limit 1µs",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.slow, time.Microsecond) },
+			want:      join([]string{"p99 latency " + format.Duration(r.slow.Percentile(99)) + ", want < 1.00µs\n"}, report(r.slow)),
+		},
+		{
+			name:      "P99Below hand-built, limit 50ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, hand, 50*time.Millisecond) },
+			wantOK:    true,
+		},
+		{
+			name:      "P99Below hand-built, limit 40ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, hand, 40*time.Millisecond) },
+			want:      join([]string{"p99 latency 41ms, want < 40ms\n"}, report(hand)),
+		},
+		{
+			name:      "P99Below histogram, limit 98ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, hist, 98*time.Millisecond) },
+			want:      []string{"p99 latency 99ms, want < 98ms\n"},
+		},
+		{
+			name:      "P99Below zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.zero, time.Second) },
+			want:      []string{"p99 latency: the run recorded no requests\n"},
+		},
+		{
+			name:      "P99Below nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, nil, time.Second) },
+			want:      []string{nilResult},
+		},
+
+		// PercentileBelow
+		{
+			name: "PercentileBelow 99.9 hand-built, limit 100ms",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.PercentileBelow(t, hand, 99.9, 100*time.Millisecond)
+			},
+			wantOK: true,
+		},
+		{
+			name: "PercentileBelow 99.9 hand-built, limit 50ms",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.PercentileBelow(t, hand, 99.9, 50*time.Millisecond)
+			},
+			want: join([]string{"p999 latency 80ms, want < 50ms\n"}, report(hand)),
+		},
+		{
+			name:      "PercentileBelow 75 hand-built reads the summary",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hand, 75, 10*time.Millisecond) },
+			want:      []string{"p75 latency 12ms, want < 10ms\n"},
+		},
+		{
+			name:      "PercentileBelow 42 histogram, limit 43ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hist, 42, 43*time.Millisecond) },
+			wantOK:    true,
+		},
+		{
+			name:      "PercentileBelow 42 histogram, limit 40ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hist, 42, 40*time.Millisecond) },
+			want:      join([]string{"p42 latency 42ms, want < 40ms\n"}, report(hist)),
+		},
+		{
+			name:      "PercentileBelow 42 without histogram fails",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hand, 42, time.Hour) },
+			want:      join([]string{"p42 latency: the result has no latency histogram\n"}, report(hand)),
+		},
+		{
+			name:      "PercentileBelow 99.9 real run, limit 1s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, r.ok, 99.9, time.Second) },
+			wantOK:    true,
+		},
+		{
+			name:      "PercentileBelow 90 real run sleeping 2ms, limit 1ms",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, r.slow, 90, time.Millisecond) },
+			want:      join([]string{"p90 latency " + format.Duration(r.slow.Percentile(90)) + ", want < 1.00ms\n"}, report(r.slow)),
+		},
+		{
+			name:      "PercentileBelow 150 is not a percentile",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hand, 150, time.Hour) },
+			want:      join([]string{"percentile 150: must be between 0 and 100\n"}, report(hand)),
+		},
+		{
+			name:      "PercentileBelow -1 is not a percentile",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, r.ok, -1, time.Hour) },
+			want:      []string{"percentile -1: must be between 0 and 100\n"},
+		},
+		{
+			name:      "PercentileBelow NaN is not a percentile",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, hand, math.NaN(), time.Hour) },
+			want:      []string{"percentile NaN: must be between 0 and 100\n"},
+		},
+		{
+			name:      "PercentileBelow 150 with a nil result names both",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, nil, 150, time.Hour) },
+			want:      []string{"percentile 150: must be between 0 and 100\n", "load result is nil"},
+		},
+		{
+			name:      "PercentileBelow zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, r.zero, 99.9, time.Second) },
+			want:      join([]string{"p999 latency: the run recorded no requests\n"}, report(r.zero)),
+		},
+		{
+			name:      "PercentileBelow nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, nil, 50, time.Second) },
+			want:      []string{nilResult},
+		},
+
+		// ErrorRateBelow
+		{
+			name:      "ErrorRateBelow real run without errors",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.ok, 0.01) },
+			wantOK:    true,
+		},
+		{
+			name:      "ErrorRateBelow real run at 25%, limit 30%",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.flaky, 0.3) },
+			wantOK:    true,
+		},
+		{
+			name:      "ErrorRateBelow real run at 25%, limit 25% fails (strictly below)",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.flaky, 0.25) },
+			want: join([]string{
+				"error rate 25.0% (50 of 200), want < 25.0%\n",
+				"errors:  50 (25.0%): 50×503\n",
+				`: status: status 503 Service Unavailable: body "overloaded\n"`,
+				"             ... 47 more sampled\n",
+			}, report(r.flaky), samples(r.flaky)),
+			notWant: []string{fmt.Sprintf("sample:  request %d ", r.flaky.Metrics.Errors[3].Request)},
+		},
+		{
+			name:      "ErrorRateBelow real run at 25%, limit 1%",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.flaky, 0.01) },
+			want:      join([]string{"error rate 25.0% (50 of 200), want < 1.00%\n"}, report(r.flaky), samples(r.flaky)),
+		},
+		{
+			name:      "ErrorRateBelow hand-built with two samples lists both",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, hand, 0.001) },
+			want:      join([]string{"error rate 0.40% (2 of 500), want < 0.10%\n"}, report(hand), samples(hand)),
+			notWant:   []string{"more sampled"},
+		},
+		{
+			name:      "ErrorRateBelow zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.zero, 0.5) },
+			want:      join([]string{"error rate: the run recorded no requests\n"}, report(r.zero)),
+		},
+		{
+			name:      "ErrorRateBelow nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, nil, 0.5) },
+			want:      []string{nilResult},
+		},
+
+		// NoErrors
+		{
+			name:      "NoErrors real run without errors",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, r.ok) },
+			wantOK:    true,
+		},
+		{
+			name:      "NoErrors real run of 404s that ExpectStatus allows",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, r.expected) },
+			wantOK:    true,
+		},
+		{
+			name:      "NoErrors real run at 25%",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, r.flaky) },
+			want: join([]string{
+				"50 of 200 requests failed (25.0%), want none\n",
+				"             ... 47 more sampled\n",
+			}, report(r.flaky), samples(r.flaky)),
+		},
+		{
+			name:      "NoErrors hand-built with five samples lists three",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, many) },
+			want: join([]string{
+				"5 of 100 requests failed (5.00%), want none\n",
+				"errors:  5 (5.00%): 2×no response, 3×500\n",
+				`: body "` + strings.Repeat("x", 120) + `…"` + "\n",
+				"             ... 2 more sampled\n",
+			}, report(many), samples(many)),
+			notWant: []string{"request 13 ", "request 21 "},
+		},
+		{
+			name:      "NoErrors zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, r.zero) },
+			wantOK:    true,
+		},
+		{
+			name:      "NoErrors nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, nil) },
+			want:      []string{nilResult},
+		},
+
+		// ThroughputAbove
+		{
+			name:      "ThroughputAbove real run, limit 1/s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, r.ok, 1) },
+			wantOK:    true,
+		},
+		{
+			name:      "ThroughputAbove real run with no requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, r.zero, 0) },
+			want:      join([]string{"throughput 0 successes/s, want > 0\n"}, report(r.zero)),
+		},
+		{
+			name:      "ThroughputAbove hand-built, limit 1000/s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, hand, 1000) },
+			wantOK:    true,
+		},
+		{
+			name:      "ThroughputAbove hand-built, limit 2000/s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, hand, 2000) },
+			want:      join([]string{"throughput 1234 successes/s, want > 2000\n"}, report(hand)),
+			notWant:   []string{"sample:"},
+		},
+		{
+			name:      "ThroughputAbove nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, nil, 1) },
+			want:      []string{nilResult},
+		},
+
+		// StatusCodesIn
+		{
+			name:      "StatusCodesIn real run of 200s",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok, 200) },
+			wantOK:    true,
+		},
+		{
+			name:      "StatusCodesIn real run of 200s and 503s, both allowed",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, 200, 503) },
+			wantOK:    true,
+		},
+		{
+			name:      "StatusCodesIn real run of 200s and 503s, 200 allowed",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, 200) },
+			want: join([]string{
+				"statuses outside [200]: 50×503\n",
+				"             ... 47 more sampled\n",
+			}, report(r.flaky), samples(r.flaky)),
+		},
+		{
+			name:      "StatusCodesIn real run of expected 404s, 200 allowed",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.expected, 200) },
+			want:      join([]string{"statuses outside [200]: 20×404\n", "errors:  0 (0%)\n"}, report(r.expected)),
+			notWant:   []string{"sample:"},
+		},
+		{
+			name:      "StatusCodesIn hand-built with no response, 200 allowed",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, noResponse, 200) },
+			want:      join([]string{"statuses outside [200]: 2×no response\n"}, report(noResponse), samples(noResponse)),
+		},
+		{
+			name:      "StatusCodesIn hand-built, several outside",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, many, 200, 204) },
+			want:      join([]string{"statuses outside [200 204]: 2×no response, 95×201, 3×500\n"}, report(many), samples(many)),
+		},
+		{
+			name:      "StatusCodesIn no codes allows nothing",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok) },
+			want:      []string{"statuses outside []: 200×200\n"},
+		},
+		{
+			name:      "StatusCodesIn zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.zero, 200) },
+			wantOK:    true,
+		},
+		{
+			name:      "StatusCodesIn nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, nil, 200) },
+			want:      []string{nilResult},
+		},
+
+		// msgAndArgs
+		{
+			name: "message with format and args",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.P95Below(t, hand, 20*time.Millisecond, "fmt %d", 1)
+			},
+			want: []string{"p95 latency 23.4ms, want < 20ms: fmt 1\n"},
+		},
+		{
+			name: "plain message",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.ErrorRateBelow(t, r.flaky, 0.1, "checkout must not shed load")
+			},
+			want: []string{"error rate 25.0% (50 of 200), want < 10.0%: checkout must not shed load\n"},
+		},
+		{
+			name:      "message that is not a string",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, many, 42) },
+			want:      []string{"want none: 42\n"},
+		},
+		{
+			name: "message on P50Below",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.P50Below(t, hand, time.Millisecond, "p50 %s", "msg")
+			},
+			want: []string{"want < 1.00ms: p50 msg\n"},
+		},
+		{
+			name:      "message on P99Below",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, hand, time.Millisecond, "p99 msg") },
+			want:      []string{"want < 1.00ms: p99 msg\n"},
+		},
+		{
+			name: "message on PercentileBelow with a bad percentile",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.PercentileBelow(t, hand, 150, time.Millisecond, "bad %s", "msg")
+			},
+			want: []string{"between 0 and 100: bad msg\n"},
+		},
+		{
+			name:      "message on ThroughputAbove",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, hand, 1e4, "tput %d", 2) },
+			want:      []string{"want > 10000: tput 2\n"},
+		},
+		{
+			name:      "message on zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.zero, time.Second, "zero") },
+			want:      []string{"no requests: zero\n"},
+		},
+		{
+			name:      "message on a nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, nil, time.Second, "run %q", "health") },
+			want:      []string{nilResult + `: run "health"`},
+		},
+		{
+			name:      "message on a passing assertion is not formatted",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, hand, time.Hour, "%d %d", 1) },
+			wantOK:    true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, f := call(t, tt.assertion)
+			if ok != tt.wantOK {
+				t.Errorf("returned %v, want %v; messages:\n%s", ok, tt.wantOK, strings.Join(f.errors, "\n---\n"))
+			}
+			checkCalls(t, f, ok)
+			if len(f.errors) == 0 {
+				return
+			}
+			msg := f.errors[0]
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q; got:\n%s", w, msg)
+				}
+			}
+			for _, nw := range tt.notWant {
+				if strings.Contains(msg, nw) {
+					t.Errorf("message has %q; got:\n%s", nw, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestFailureReport checks whole failure messages for hand-built runs,
+// so the layout itself is pinned, not just its parts.
+func TestFailureReport(t *testing.T) {
+	hand, many := health(), manyErrors()
+	tests := []struct {
+		name      string
+		assertion func(loadassert.TestingT) bool
+		want      string
+	}{
+		{
+			name:      "latency goal, as in STYLE.md",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, hand, 20*time.Millisecond) },
+			want: `p95 latency 23.4ms, want < 20ms
+    run:     01JDXQ3V "GET /health/" in-process, 500 requests, 10 clients
+    latency: p50 8.10ms  p90 17.9ms  p95 23.4ms  p99 41ms  max 97.2ms
+    errors:  2 (0.40%): 2×503
+    more:    loadreport results 01JDXQ3V`,
+		},
+		{
+			name:      "error goal over HTTP with samples and a message",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, many, 0.01, "orders %s", "v2") },
+			want: `error rate 5.00% (5 of 100), want < 1.00%: orders v2
+    run:     01JDXR8K "POST /orders" https://api.example.com/orders, 100 requests, 4 clients
+    latency: p50 8.10ms  p90 17.9ms  p95 23.4ms  p99 41ms  max 97.2ms
+    errors:  5 (5.00%): 2×no response, 3×500
+    sample:  request 3 at 1.00s: timeout: no response within timeout 1s
+    sample:  request 5 at 1.20s: status: status 500 Internal Server Error: body "` + strings.Repeat("x", 120) + `…"
+    sample:  request 8 at 1.30s: status: status 500 Internal Server Error
+             ... 2 more sampled
+    more:    loadreport results 01JDXR8K`,
+		},
+		{
+			name:      "nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, nil, "fmt %d", 1) },
+			want:      "load result is nil (did the run fail to start?): fmt 1",
+		},
+		{
+			name:      "bad percentile and nil result",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, nil, 150, time.Second) },
+			want:      "percentile 150: must be between 0 and 100\n    run:     none (load result is nil)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, f := call(t, tt.assertion)
+			if ok {
+				t.Fatal("assertion passed, want a failure")
+			}
+			checkCalls(t, f, ok)
+			if diff := cmp.Diff([]string{tt.want}, f.errors); diff != "" {
+				t.Errorf("failure message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAssertions_realTestingT runs passing assertions against a real
+// *testing.T, so the fake's contract matches testing.TB's.
+func TestAssertions_realTestingT(t *testing.T) {
+	res := loadtesting.Run(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
+		loadtesting.Config{Requests: 50, Clients: 2})
+	ok := loadassert.P50Below(t, res, time.Second) &&
+		loadassert.P95Below(t, res, time.Second) &&
+		loadassert.P99Below(t, res, time.Second) &&
+		loadassert.PercentileBelow(t, res, 99.9, time.Second) &&
+		loadassert.ErrorRateBelow(t, res, 0.01) &&
+		loadassert.NoErrors(t, res) &&
+		loadassert.ThroughputAbove(t, res, 1) &&
+		loadassert.StatusCodesIn(t, res, http.StatusOK)
+	if !ok {
+		t.Error("a passing assertion returned false")
+	}
+}
