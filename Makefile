@@ -1,0 +1,26 @@
+# Targets used by developers and by CI (.ci/run runs `make test`).
+#
+#   make test    all tests, -race, with a throwaway redis-server for the Redis
+#                integration tests unless APILOAD_TEST_REDIS_URL is set
+#                (see scripts/with-redis.sh); PKGS=./internal/store/ narrows it
+#   make lint    go vet, and gofmt must have nothing to say
+#   make bench   benchmarks, no tests
+
+GO ?= go
+PKGS ?= ./...
+TESTFLAGS ?= -race -count=1
+
+.PHONY: test lint bench
+
+test:
+	bash scripts/with-redis.sh $(GO) tool gotestsum --format testname -- $(TESTFLAGS) $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; \
+	fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -1,0 +1,422 @@
+package store
+
+// Integration tests against a real redis-server: the one named by
+// APILOAD_TEST_REDIS_URL (.ci/run and `make test` start one), and throwaway
+// servers these tests start and stop themselves to test Fallback.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+)
+
+// inCI reports whether the tests run in CI, where missing services are failures.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// testRedisURL returns APILOAD_TEST_REDIS_URL. When it is unset it fails the
+// test in CI and skips it elsewhere.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("APILOAD_TEST_REDIS_URL")
+	if u == "" {
+		if inCI() {
+			t.Fatal("APILOAD_TEST_REDIS_URL is not set; CI must run a redis-server")
+		}
+		t.Skip("APILOAD_TEST_REDIS_URL is not set (make test starts a redis-server when one is installed)")
+	}
+	return u
+}
+
+var nonKeyChars = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// openTestRedis opens url with a Prefix of its own, so that tests running at the
+// same time (packages run in parallel) never see each other's keys. Its keys are
+// deleted and its client closed when t ends.
+func openTestRedis(t *testing.T, url string) *Redis {
+	t.Helper()
+	b, err := Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := b.(*Redis)
+	if !ok {
+		b.Close()
+		t.Fatalf("Open(%q) = %T, want *Redis", Redact(url), b)
+	}
+	r.Prefix = fmt.Sprintf("apiload_test:%s:%d:%d", nonKeyChars.ReplaceAllString(t.Name(), "_"), os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() {
+		defer r.Close()
+		ctx := context.Background() // t.Context is done during Cleanup
+		iter := r.client.Scan(ctx, 0, r.Prefix+":*", 100).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			r.client.Del(ctx, keys...)
+		}
+	})
+	return r
+}
+
+func TestRedisIntegration_roundTrip(t *testing.T) {
+	url := testRedisURL(t)
+	tests := []struct {
+		name string
+		rec  Record
+	}{
+		{"json", rec("01JDXQ3V", t0)},
+		{"empty data", Record{ID: "empty", StartedAt: t0, Data: []byte{}}},
+		{"binary data", Record{ID: "bin", StartedAt: t0, Data: []byte{0, 1, 0xff, '\n'}}},
+		{"unicode id", rec("kind:run-ünï", t0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := openTestRedis(t, url)
+			put(t, r, tt.rec)
+			got, err := r.Get(t.Context(), tt.rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.rec, got, equalBytes); diff != "" {
+				t.Errorf("Get (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{tt.rec.ID}, collect(t, r, 0)); diff != "" {
+				t.Errorf("Recent (-want +got):\n%s", diff)
+			}
+			_, err = r.Get(t.Context(), "missing")
+			if !errors.Is(err, ErrNotFound) || errors.Is(err, redis.Nil) {
+				t.Errorf("Get(missing) = %v, want ErrNotFound and no redis.Nil", err)
+			}
+		})
+	}
+}
+
+func TestRedisIntegration_ttl(t *testing.T) {
+	url := testRedisURL(t)
+	tests := []struct {
+		name    string
+		ttl     time.Duration
+		wantMax time.Duration
+	}{
+		{"default", 0, 24 * time.Hour},
+		{"custom", 90 * time.Second, 90 * time.Second},
+		{"sub-second precision", 2500 * time.Millisecond, 2500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := openTestRedis(t, url)
+			r.TTL = tt.ttl
+			put(t, r, rec("a", t0))
+			got, err := r.client.PTTL(t.Context(), r.Key("a")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got <= 0 || got > tt.wantMax || got < tt.wantMax-time.Minute {
+				t.Errorf("PTTL %s = %v, want > 0 and <= %v", r.Key("a"), got, tt.wantMax)
+			}
+			if ttl, _ := r.client.TTL(t.Context(), r.indexKey()).Result(); ttl != -1 {
+				t.Errorf("TTL %s = %v, want -1 (no expiry)", r.indexKey(), ttl)
+			}
+		})
+	}
+}
+
+func TestRedisIntegration_trim(t *testing.T) {
+	r := openTestRedis(t, testRedisURL(t))
+	r.MaxRecent = 3
+	put(t, r, rec("e", at(5)), rec("a", at(1)), rec("d", at(4)), rec("b", at(2)), rec("c", at(3)), rec("f", at(6)))
+	members, err := r.client.ZRevRange(t.Context(), r.indexKey(), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"f", "e", "d"}, members); diff != "" {
+		t.Errorf("ZREVRANGE %s (-want +got):\n%s", r.indexKey(), diff)
+	}
+	if diff := cmp.Diff([]string{"f", "e", "d"}, collect(t, r, 0)); diff != "" {
+		t.Errorf("Recent (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedisIntegration_recentPrunes expires values on the server (PEXPIRE) and
+// checks that Recent skips and prunes them and still yields n live records.
+func TestRedisIntegration_recentPrunes(t *testing.T) {
+	r := openTestRedis(t, testRedisURL(t))
+	r.batch = 3
+	var live []string
+	for i := range 12 {
+		id := fmt.Sprintf("id%02d", i)
+		put(t, r, rec(id, at(i)))
+		if i%3 == 0 {
+			live = append(live, id)
+			continue
+		}
+		if err := r.client.PExpire(t.Context(), r.Key(id), time.Millisecond).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitGone(t, r)
+	slices.Reverse(live)
+	if diff := cmp.Diff(live[:2], collect(t, r, 2)); diff != "" {
+		t.Errorf("first 2 of Recent (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(live, collect(t, r, 0)); diff != "" {
+		t.Errorf("Recent (-want +got):\n%s", diff)
+	}
+	members, _ := r.client.ZRevRange(t.Context(), r.indexKey(), 0, -1).Result()
+	if diff := cmp.Diff(live, members); diff != "" {
+		t.Errorf("index after Recent (-want +got):\n%s", diff)
+	}
+}
+
+// waitGone waits until only the index and every third value key are left.
+func waitGone(t *testing.T, r *Redis) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		keys, err := r.client.Keys(t.Context(), r.Prefix+":results:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 4 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("values did not expire: %v", keys)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRedisIntegration_fallback stops a real redis-server and starts it again on
+// the same port: while it is down a save lands in the file store with exactly
+// one warning; once it is back the next save lands in Redis.
+func TestRedisIntegration_fallback(t *testing.T) {
+	srv := startRedisServer(t)
+	r := openTestRedis(t, srv.url())
+	f, _ := newTestFile(t)
+	var warns []string
+	fb := &Fallback{Primary: r, Secondary: f, Warn: warnings(&warns)}
+
+	steps := []struct {
+		name      string
+		do        func()
+		id        string
+		inRedis   bool
+		wantWarns int
+	}{
+		{"up", func() {}, "r1", true, 0},
+		{"stopped", srv.stop, "r2", false, 1},
+		{"restarted on the same port", srv.start, "r3", true, 1},
+	}
+	for i, st := range steps {
+		st.do()
+		if err := fb.Put(t.Context(), rec(st.id, at(i))); err != nil {
+			t.Fatalf("%s: Put(%s): %v", st.name, st.id, err)
+		}
+		if len(warns) != st.wantWarns {
+			t.Fatalf("%s: %d warnings %q, want %d", st.name, len(warns), warns, st.wantWarns)
+		}
+		if got := has(t, f, st.id); got == st.inRedis {
+			t.Errorf("%s: %s in file store = %v, want %v", st.name, st.id, got, !st.inRedis)
+		}
+		if !st.inRedis {
+			continue
+		}
+		if _, err := r.Get(t.Context(), st.id); err != nil {
+			t.Errorf("%s: %s not in redis: %v", st.name, st.id, err)
+		}
+	}
+	for _, want := range []string{"store " + srv.url() + " failed (", "connection refused", "saved run r2 to " + f.Key("r2") + " instead"} {
+		if !strings.Contains(warns[0], want) {
+			t.Errorf("warning %q does not contain %q", warns[0], want)
+		}
+	}
+	// The restarted server is empty (--save ""): r1 went with the old one.
+	if diff := cmp.Diff([]string{"r3", "r2"}, collect(t, fb, 0)); diff != "" {
+		t.Errorf("Recent through the fallback (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedisIntegration_fallbackReads stops the server and checks that reads go
+// to the file store with one warning each.
+func TestRedisIntegration_fallbackReads(t *testing.T) {
+	srv := startRedisServer(t)
+	r := openTestRedis(t, srv.url())
+	f, _ := newTestFile(t)
+	put(t, f, rec("f1", at(1)))
+	put(t, r, rec("r2", at(2)))
+	var warns []string
+	fb := &Fallback{Primary: r, Secondary: f, Warn: warnings(&warns)}
+	if diff := cmp.Diff([]string{"r2", "f1"}, collect(t, fb, 0)); diff != "" {
+		t.Errorf("Recent with redis up (-want +got):\n%s", diff)
+	}
+	srv.stop()
+	if diff := cmp.Diff([]string{"f1"}, collect(t, fb, 0)); diff != "" {
+		t.Errorf("Recent with redis down (-want +got):\n%s", diff)
+	}
+	if _, err := fb.Get(t.Context(), "f1"); err != nil {
+		t.Errorf("Get(f1) with redis down: %v", err)
+	}
+	if len(warns) != 2 || !strings.Contains(warns[0], "listing runs from "+f.String()+" only") {
+		t.Errorf("warnings %q, want one for Recent and one for Get", warns)
+	}
+}
+
+// redisServer is a redis-server process of a test's own, on a loopback port.
+type redisServer struct {
+	t    *testing.T
+	bin  string
+	port int
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+	out  *syncWriter   // the last run's stdout and stderr
+}
+
+// startRedisServer starts a throwaway redis-server (no persistence) and stops it
+// when t ends. Without redis-server on PATH it skips t, or fails it in CI.
+func startRedisServer(t *testing.T) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if inCI() {
+			t.Fatal("redis-server is not on PATH; CI must install it (apt-get install redis-server)")
+		}
+		t.Skip("redis-server is not on PATH")
+	}
+	s := &redisServer{t: t, bin: bin}
+	t.Cleanup(s.stop)
+	s.start()
+	return s
+}
+
+func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+// start runs redis-server and waits until it answers PING. The first start picks
+// a free port; later ones reuse it.
+func (s *redisServer) start() {
+	s.t.Helper()
+	fixed := s.port != 0
+	for range 5 {
+		port := s.port
+		if !fixed {
+			port = freePort(s.t) // free a moment ago; another process may take it first
+		}
+		if s.run(port) {
+			s.port = port
+			return
+		}
+		if fixed {
+			time.Sleep(200 * time.Millisecond) // give the kernel a moment to release it
+		}
+	}
+	s.t.Fatalf("redis-server did not start:\n%s", s.out)
+}
+
+// run starts redis-server on port and reports whether it answered PING.
+func (s *redisServer) run(port int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &syncWriter{}
+	cmd := exec.Command(s.bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start redis-server: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.done, s.out = cmd, done, out
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			s.cmd = nil
+			return false
+		default:
+		}
+		if ping(port) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	s.cmd = nil
+	return false
+}
+
+// stop kills the server and waits for it; stopping a stopped server is a no-op.
+func (s *redisServer) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// ping reports whether a Redis server answers PING on 127.0.0.1:port.
+func ping(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.HasPrefix(line, "+PONG")
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncWriter collects a process's output; it may be read while written.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	if w == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestRedis_layout(t *testing.T) {
+	tests := []struct {
+		name      string
+		prefix    string
+		ttl       time.Duration
+		wantKey   string
+		wantIndex string
+		wantTTL   time.Duration
+	}{
+		{"defaults", "", 0, "api_load_test:results:01JDXQ3V", "api_load_test:recent", 24 * time.Hour},
+		{"per-kind prefix", "api_load_test_ws", 0, "api_load_test_ws:results:01JDXQ3V", "api_load_test_ws:recent", 24 * time.Hour},
+		{"custom ttl", "p", 90 * time.Minute, "p:results:01JDXQ3V", "p:recent", 90 * time.Minute},
+		{"negative ttl means default", "p", -time.Second, "p:results:01JDXQ3V", "p:recent", 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, mr := newMiniRedis(t)
+			r.Prefix, r.TTL = tt.prefix, tt.ttl
+			start := time.Date(2025, 1, 2, 3, 4, 5, 678_900_000, time.UTC)
+			put(t, r, Record{ID: "01JDXQ3V", StartedAt: start, Data: []byte(`{"a":1}`)})
+
+			if got := r.Key("01JDXQ3V"); got != tt.wantKey {
+				t.Errorf("Key = %q, want %q", got, tt.wantKey)
+			}
+			keys := mr.Keys()
+			if diff := cmp.Diff([]string{tt.wantIndex, tt.wantKey}, keys); diff != "" {
+				t.Errorf("keys in redis (-want +got):\n%s", diff)
+			}
+			if got, _ := mr.Get(tt.wantKey); got != `{"a":1}` {
+				t.Errorf("GET %s = %q, want the record's Data", tt.wantKey, got)
+			}
+			if got := mr.TTL(tt.wantKey); got != tt.wantTTL {
+				t.Errorf("TTL %s = %v, want %v", tt.wantKey, got, tt.wantTTL)
+			}
+			if got := mr.TTL(tt.wantIndex); got != 0 {
+				t.Errorf("TTL %s = %v, want none: the index lives on, pruned on read", tt.wantIndex, got)
+			}
+			score, err := mr.ZScore(tt.wantIndex, "01JDXQ3V")
+			if err != nil || score != float64(start.UnixMilli()) {
+				t.Errorf("ZSCORE %s 01JDXQ3V = %v, %v; want %d (unix ms)", tt.wantIndex, score, err, start.UnixMilli())
+			}
+			got, err := r.Get(t.Context(), "01JDXQ3V")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := start.Truncate(time.Millisecond); !got.StartedAt.Equal(want) {
+				t.Errorf("Get StartedAt = %v, want %v (to the ms)", got.StartedAt, want)
+			}
+		})
+	}
+}
+
+// TestRedis_recentPrunes checks that Recent removes from the index the ids whose
+// value expired, across batches, and keeps the live ones in order.
+func TestRedis_recentPrunes(t *testing.T) {
+	tests := []struct {
+		name  string
+		batch int
+	}{
+		{"one batch", 0},
+		{"batches of 1", 1},
+		{"batches of 2", 2},
+		{"batches of 3", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, mr := newMiniRedis(t)
+			r.TTL, r.batch = time.Hour, tt.batch
+			var wantLive []string
+			for i := range 12 {
+				// Interleave: even ids are saved early and expire, odd ones live.
+				if i%2 == 0 {
+					put(t, r, rec(fmt.Sprintf("id%02d", i), at(i)))
+				}
+			}
+			mr.FastForward(40 * time.Minute)
+			for i := range 12 {
+				if i%2 == 1 {
+					put(t, r, rec(fmt.Sprintf("id%02d", i), at(i)))
+					wantLive = append(wantLive, fmt.Sprintf("id%02d", i))
+				}
+			}
+			mr.FastForward(30 * time.Minute)
+			slices.Reverse(wantLive)
+			if diff := cmp.Diff(wantLive, collect(t, r, 0)); diff != "" {
+				t.Errorf("Recent (-want +got):\n%s", diff)
+			}
+			members, err := mr.ZMembers("api_load_test:recent")
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Reverse(members)
+			if diff := cmp.Diff(wantLive, members); diff != "" {
+				t.Errorf("index after Recent (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRedis_recentStopsEarlyPrunesLess checks that a Recent that stops early
+// does not read (or prune) beyond the batch it stopped in.
+func TestRedis_recentStopsEarlyPrunesLess(t *testing.T) {
+	r, mr := newMiniRedis(t)
+	r.TTL, r.batch = time.Hour, 2
+	put(t, r, rec("a", at(1)), rec("b", at(2)), rec("c", at(3)), rec("d", at(4)))
+	mr.FastForward(2 * time.Hour)
+	put(t, r, rec("e", at(5)), rec("f", at(6)))
+	if diff := cmp.Diff([]string{"f"}, collect(t, r, 1)); diff != "" {
+		t.Errorf("Recent (-want +got):\n%s", diff)
+	}
+	if n, _ := mr.ZMembers("api_load_test:recent"); len(n) != 6 {
+		t.Errorf("index has %v, want all 6 ids: the expired ones were not met yet", n)
+	}
+}
+
+func TestRedis_errorsNameTheKey(t *testing.T) {
+	r, mr := newMiniRedis(t)
+	put(t, r, rec("a", t0))
+	mr.Close()
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"put", func() error { return r.Put(t.Context(), rec("b", t0)) }, `put "api_load_test:results:b"`},
+		{"get", func() error { _, err := r.Get(t.Context(), "a"); return err }, `get "api_load_test:results:a"`},
+		{"recent", func() error { return r.Recent(t.Context(), func(Record) bool { return true }) }, `"api_load_test:recent"`},
+		{"empty id", func() error { return r.Put(t.Context(), Record{}) }, "empty id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %s", err, tt.want)
+			}
+			if errors.Is(err, ErrNotFound) {
+				t.Errorf("error %q wraps ErrNotFound: the server is down, not the record", err)
+			}
+		})
+	}
+}
+
+func TestRedis_String(t *testing.T) {
+	tests := []struct {
+		name string
+		opts redis.Options
+		want string
+	}{
+		{"plain", redis.Options{Addr: "127.0.0.1:6379"}, "redis://127.0.0.1:6379/0"},
+		{"user and password", redis.Options{Addr: "h:6380", Username: "u", Password: "secret", DB: 3}, "redis://u@h:6380/3"},
+		{"password alone", redis.Options{Addr: "h:6380", Password: "secret"}, "redis://h:6380/0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedis(redis.NewClient(&tt.opts))
+			defer r.Close()
+			if got := r.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewRedis_nilPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("NewRedis(nil) did not panic")
+		}
+	}()
+	NewRedis(nil)
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned (wrapped) when no live entry has the id: it was never
+// saved, it expired, or (file store) it was trimmed away. Test for it with
+// errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// Record is one stored run as the backends see it.
+type Record struct {
+	// ID is unique and opaque to this package. File stores reject ids that
+	// contain a path separator or "..".
+	ID string
+	// StartedAt is the run's start; it orders Recent. Redis keeps it to the
+	// millisecond (the sorted-set score), files to the nanosecond.
+	StartedAt time.Time
+	// Data is the encoded result (JSON).
+	Data []byte
+}
+
+// Backend stores Records. It is implemented by *Redis, *File, *Fallback and Nop.
+// Implementations are safe for concurrent use.
+type Backend interface {
+	// Put saves rec, replacing any record with the same id.
+	Put(ctx context.Context, rec Record) error
+	// Get returns the Record for id. The error wraps ErrNotFound when the id is
+	// absent or expired.
+	Get(ctx context.Context, id string) (Record, error)
+	// Recent calls fn with live records newest first (by StartedAt, then by id
+	// descending) until fn returns false or none remain. Expired ids are pruned
+	// from the index as they are met. It loads in batches, so a caller that skips
+	// some records (e.g. corrupt JSON) can still collect n good ones.
+	Recent(ctx context.Context, fn func(Record) bool) error
+	// Key names where id is or would be stored, for error messages: the Redis
+	// key or the file path.
+	Key(id string) string
+	// String describes the backend for logs with any password removed, e.g.
+	// "redis://127.0.0.1:6379/0".
+	String() string
+	// Close releases the backend's connections. The backend is unusable after.
+	Close() error
+}
+
+// DefaultPrefix starts every Redis key and every file name when Prefix is empty.
+const DefaultPrefix = "api_load_test"
+
+// DefaultTTL is how long a record is kept after it is saved when TTL is zero.
+const DefaultTTL = 24 * time.Hour
+
+// DefaultMaxRecent is how many of the newest records the recent index keeps when
+// MaxRecent is zero.
+const DefaultMaxRecent = 1000
+
+// schemes lists what Open accepts, for error messages.
+const schemes = "want redis://[user:pass@]host:port/db, rediss://..., file:///abs/dir or none"
+
+// Open parses a store URL and returns its backend; call Close when done.
+//
+//   - redis://[user:pass@]host:port/db and rediss://... (TLS) give a *Redis. It
+//     does not connect yet: the first command does, so an unreachable server
+//     shows up as an error from Put, Get or Recent. Query options of go-redis
+//     (dial_timeout=1s, max_retries=3, ...) are accepted. To fail fast when the
+//     server is down, each command dials once and is retried once unless
+//     max_retries says otherwise.
+//   - file:///abs/dir gives a *File in that directory, creating it if needed.
+//   - none gives Nop.
+//
+// Errors name the URL with its password redacted, e.g.
+// `store "redis://u:xxxxx@h/0": database number "x" is not a non-negative integer`.
+// A relative file path, an unknown scheme or a bad db number is an error.
+func Open(rawURL string) (Backend, error) {
+	b, err := open(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store %q: %w", Redact(rawURL), err)
+	}
+	return b, nil
+}
+
+func open(rawURL string) (Backend, error) {
+	if rawURL == "none" {
+		return Nop{}, nil
+	}
+	if rawURL == "" {
+		return nil, errors.New("empty URL (" + schemes + ")")
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error repeats the whole URL, password included: keep only the reason.
+		// Its reason may quote part of the password (`invalid URL escape "%zz"`).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if password(rawURL) != "" {
+			return nil, errors.New("not a valid URL (check how the user and password are escaped)")
+		}
+		return nil, err
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+		return openRedis(rawURL, u)
+	case "file":
+		return openFile(u)
+	case "":
+		return nil, errors.New("no scheme (" + schemes + ")")
+	default:
+		return nil, fmt.Errorf("unknown scheme %q (%s)", u.Scheme, schemes)
+	}
+}
+
+func openRedis(rawURL string, u *url.URL) (Backend, error) {
+	switch db := strings.Trim(u.Path, "/"); {
+	case db == "":
+	case strings.Contains(db, "/"):
+		return nil, fmt.Errorf("path %q: want /db, a database number", u.Path)
+	default:
+		if n, err := strconv.Atoi(db); err != nil || n < 0 {
+			return nil, fmt.Errorf("database number %q is not a non-negative integer", db)
+		}
+	}
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "redis: "))
+	}
+	// A store that is down should fail fast, so that Fallback saves elsewhere
+	// soon: go-redis would dial 5 times per attempt and retry 3 times (seconds).
+	opts.DialerRetries = 1
+	if !u.Query().Has("max_retries") {
+		opts.MaxRetries = 1 // one retry still covers a pooled connection the server closed
+	}
+	return NewRedis(redis.NewClient(opts)), nil
+}
+
+func openFile(u *url.URL) (Backend, error) {
+	if u.Opaque != "" {
+		return nil, fmt.Errorf("file path %q is not absolute (want file:///abs/dir)", u.Opaque)
+	}
+	if u.Host != "" && u.Host != "localhost" {
+		return nil, fmt.Errorf("file path is not absolute: host %q given (want file:///abs/dir)", u.Host)
+	}
+	if u.Path == "" || !filepath.IsAbs(u.Path) {
+		return nil, fmt.Errorf("file path %q is not absolute (want file:///abs/dir)", u.Path)
+	}
+	return NewFile(filepath.Clean(u.Path))
+}
+
+// Redact returns rawURL with any password replaced by "xxxxx", keeping the rest
+// as it was typed. It works on strings that do not parse as URLs too, and errs
+// towards hiding too much: whatever sits between the first ':' after the scheme
+// and the last '@' is treated as the password.
+func Redact(rawURL string) string {
+	start, end := passwordSpan(rawURL)
+	if start < 0 {
+		return rawURL
+	}
+	return rawURL[:start] + "xxxxx" + rawURL[end:]
+}
+
+// password returns what Redact hides, or "".
+func password(rawURL string) string {
+	start, end := passwordSpan(rawURL)
+	if start < 0 {
+		return ""
+	}
+	return rawURL[start:end]
+}
+
+// passwordSpan returns where the password is in rawURL: from just after the
+// first ':' that follows the scheme up to the last '@'. It returns -1, -1 when
+// there is no password (a user name alone is not a secret).
+func passwordSpan(rawURL string) (start, end int) {
+	head := 0
+	if i := strings.Index(rawURL, "://"); i >= 0 {
+		head = i + 3
+	}
+	at := strings.LastIndex(rawURL[head:], "@")
+	if at < 0 {
+		return -1, -1
+	}
+	colon := strings.Index(rawURL[head:head+at], ":")
+	if colon < 0 {
+		return -1, -1
+	}
+	return head + colon + 1, head + at
+}
+
+// Nop is a Backend that keeps nothing: Put succeeds, Get wraps ErrNotFound and
+// Recent yields nothing. Open("none") returns it.
+type Nop struct{}
+
+// Put discards rec.
+func (Nop) Put(context.Context, Record) error { return nil }
+
+// Get always returns an error wrapping ErrNotFound.
+func (Nop) Get(_ context.Context, id string) (Record, error) {
+	return Record{}, fmt.Errorf("id %q: %w (store is none: nothing is kept)", id, ErrNotFound)
+}
+
+// Recent never calls fn.
+func (Nop) Recent(context.Context, func(Record) bool) error { return nil }
+
+// Key returns "none": there is no place where id is stored.
+func (Nop) Key(string) string { return "none" }
+
+// String returns "none".
+func (Nop) String() string { return "none" }
+
+// Close does nothing.
+func (Nop) Close() error { return nil }

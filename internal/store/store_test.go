@@ -1,0 +1,167 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "runs", "cache")
+	tests := []struct {
+		name     string
+		url      string
+		wantDesc string // String() of the backend
+		check    func(t *testing.T, b Backend)
+	}{
+		{"redis", "redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0", redisOpts("", "", 0, false)},
+		{"redis with user, password and db", "redis://u:secret@10.0.0.7:6380/3", "redis://u@10.0.0.7:6380/3", redisOpts("u", "secret", 3, false)},
+		{"redis with password alone", "redis://:secret@h:6379/1", "redis://h:6379/1", redisOpts("", "secret", 1, false)},
+		{"redis without port or db", "redis://h", "redis://h:6379/0", redisOpts("", "", 0, false)},
+		{"redis with trailing slash", "redis://h:1/", "redis://h:1/0", redisOpts("", "", 0, false)},
+		{"redis with go-redis options", "redis://h:1/2?dial_timeout=1s", "redis://h:1/2", redisOpts("", "", 2, false)},
+		{"rediss", "rediss://u:secret@h:6380/1", "rediss://u@h:6380/1", redisOpts("u", "secret", 1, true)},
+		{"file", "file://" + dir, "file://" + dir, func(t *testing.T, b Backend) {
+			f, ok := b.(*File)
+			if !ok || f.dir != dir {
+				t.Fatalf("Open = %#v, want *File in %s", b, dir)
+			}
+		}},
+		{"file on localhost", "file://localhost" + dir, "file://" + dir, nil},
+		{"none", "none", "none", func(t *testing.T, b Backend) {
+			if _, ok := b.(Nop); !ok {
+				t.Fatalf("Open = %#v, want Nop", b)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Open(tt.url)
+			if err != nil {
+				t.Fatalf("Open(%q): %v", tt.url, err)
+			}
+			defer b.Close()
+			if got := b.String(); got != tt.wantDesc {
+				t.Errorf("Open(%q).String() = %q, want %q", tt.url, got, tt.wantDesc)
+			}
+			if tt.check != nil {
+				tt.check(t, b)
+			}
+		})
+	}
+}
+
+// redisOpts checks the options Open gave the go-redis client.
+func redisOpts(user, pass string, db int, tls bool) func(*testing.T, Backend) {
+	return func(t *testing.T, b Backend) {
+		t.Helper()
+		r, ok := b.(*Redis)
+		if !ok {
+			t.Fatalf("Open = %T, want *Redis", b)
+		}
+		o := r.client.(*redis.Client).Options()
+		if o.Username != user || o.Password != pass || o.DB != db || (o.TLSConfig != nil) != tls {
+			t.Errorf("options: user %q pass %q db %d tls %v; want %q %q %d %v",
+				o.Username, o.Password, o.DB, o.TLSConfig != nil, user, pass, db, tls)
+		}
+	}
+}
+
+func TestOpen_errors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		url  string
+		want string // the whole message, or its start when it ends in "..."
+	}{
+		{"empty", "", `store "": empty URL (want redis://`},
+		{"unknown scheme", "ftp://u:secret@h/0", `store "ftp://u:xxxxx@h/0": unknown scheme "ftp" (want redis://`},
+		{"no scheme", "u:secret@h:6379", `store "u:xxxxx@h:6379": `},
+		{"no scheme, no password", "localhost:6379", `store "localhost:6379": unknown scheme "localhost"`},
+		{"db not a number", "redis://u:secret@h/x", `store "redis://u:xxxxx@h/x": database number "x" is not a non-negative integer`},
+		{"negative db", "redis://h/-1", `store "redis://h/-1": database number "-1" is not a non-negative integer`},
+		{"two path segments", "redis://:secret@h/1/2", `store "redis://:xxxxx@h/1/2": path "/1/2": want /db, a database number`},
+		{"unknown redis option", "redis://h/0?colour=blue", `store "redis://h/0?colour=blue": unexpected option: colour`},
+		{"bad escape in password", "redis://u:se%zzcret@h/0", `store "redis://u:xxxxx@h/0": not a valid URL (check how the user and password are escaped)`},
+		{"relative file path", "file://runs/cache", `store "file://runs/cache": file path is not absolute: host "runs" given (want file:///abs/dir)`},
+		{"opaque file path", "file:runs", `store "file:runs": file path "runs" is not absolute (want file:///abs/dir)`},
+		{"file without path", "file://", `store "file://": file path "" is not absolute (want file:///abs/dir)`},
+		{"file under a file", "file://" + file + "/sub", `store "file://` + file + `/sub": file store: mkdir ` + file + `: not a directory`},
+		{"None is not none", "None", `store "None": no scheme (want redis://`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Open(tt.url)
+			if err == nil {
+				b.Close()
+				t.Fatalf("Open(%q) = %s, want an error", tt.url, b)
+			}
+			got := err.Error()
+			if want, ok := strings.CutSuffix(tt.want, "..."); ok && !strings.HasPrefix(got, want) || !ok && !strings.HasPrefix(got, tt.want) {
+				t.Errorf("Open(%q) error:\n got %s\nwant %s", tt.url, got, tt.want)
+			}
+			if strings.Contains(got, "secret") || strings.Contains(got, "cret") {
+				t.Errorf("Open(%q) error shows the password: %s", tt.url, got)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"user and password", "redis://u:secret@h:6379/0", "redis://u:xxxxx@h:6379/0"},
+		{"password alone", "redis://:secret@h", "redis://:xxxxx@h"},
+		{"empty password", "redis://u:@h", "redis://u:xxxxx@h"},
+		{"user alone", "redis://u@h:6379/0", "redis://u@h:6379/0"},
+		{"no user", "redis://h:6379/0", "redis://h:6379/0"},
+		{"rediss", "rediss://u:secret@h/1", "rediss://u:xxxxx@h/1"},
+		{"@ in password", "redis://u:se@cr@t@h/0", "redis://u:xxxxx@h/0"},
+		{": in password", "redis://u:se:cret@h/0", "redis://u:xxxxx@h/0"},
+		{"/ in password", "redis://u:sec/ret@h/0", "redis://u:xxxxx@h/0"},
+		{"escaped password", "redis://u:se%40cret@h/0", "redis://u:xxxxx@h/0"},
+		{"bad escape", "redis://u:se%zzcret@h/0", "redis://u:xxxxx@h/0"},
+		{"no scheme", "u:secret@h:6379", "u:xxxxx@h:6379"},
+		{"file", "file:///tmp/runs", "file:///tmp/runs"},
+		{"@ in file path", "file:///tmp/a@b", "file:///tmp/a@b"},
+		{"none", "none", "none"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Redact(tt.in)
+			if got != tt.want {
+				t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			for _, secret := range []string{"secret", "cret", "se@cr"} {
+				if strings.Contains(got, secret) {
+					t.Errorf("Redact(%q) = %q shows the password", tt.in, got)
+				}
+			}
+		})
+	}
+}
+
+func TestNop(t *testing.T) {
+	var b Backend = Nop{}
+	if err := b.Put(t.Context(), rec("a", t0)); err != nil {
+		t.Errorf("Put = %v, want nil", err)
+	}
+	if _, err := b.Get(t.Context(), "a"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"a"`) {
+		t.Errorf("Get = %v, want ErrNotFound naming the id", err)
+	}
+	if got := collect(t, b, 0); len(got) != 0 {
+		t.Errorf("Recent yielded %v, want nothing", got)
+	}
+	if b.String() != "none" || b.Key("a") != "none" || b.Close() != nil {
+		t.Errorf("String %q, Key %q, Close %v; want none, none, nil", b.String(), b.Key("a"), b.Close())
+	}
+}
