@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/apiload/apiload/examples/myapp/app"
+	"github.com/apiload/apiload/loadtesting"
+	loadassert "github.com/apiload/apiload/loadtesting/assert"
+)
+
+// These are the example app's load tests: `go test -run Load -v ./examples/...`
+// runs them and prints each run's summary. The latency goals are generous,
+// since CI machines are shared; tighten them on a quiet machine of your own.
+
+func TestHealthLoad(t *testing.T) {
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{Path: "/health/", Requests: 500, Clients: 10})
+	loadassert.P95Below(t, res, 50*time.Millisecond)
+	loadassert.NoErrors(t, res)
+	loadassert.StatusCodesIn(t, res, http.StatusOK)
+}
+
+func TestTaskStatusLoad(t *testing.T) {
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{
+		Path:       "/api/v1/tasks/status/{task_id}",
+		PathParams: map[string]string{"task_id": "abc-123"},
+		Requests:   500,
+		Clients:    5,
+	})
+	loadassert.P99Below(t, res, 100*time.Millisecond)
+	loadassert.ErrorRateBelow(t, res, 0.01)
+}
+
+func TestEnqueueLoad(t *testing.T) {
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{
+		Method:       http.MethodPost,
+		Path:         "/api/v1/tasks/enqueue",
+		Headers:      http.Header{"Content-Type": {"application/json"}},
+		Body:         []byte(`{"queue": "load_test", "task": "ping"}`),
+		Requests:     400,
+		Clients:      10,
+		ExpectStatus: []int{http.StatusAccepted},
+	})
+	loadassert.NoErrors(t, res)
+	loadassert.StatusCodesIn(t, res, http.StatusAccepted)
+}
+
+func TestEnqueueFreshPayloadLoad(t *testing.T) {
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{
+		Method: http.MethodPost,
+		Path:   "/api/v1/tasks/enqueue",
+		BodyFunc: func(i int64) ([]byte, error) {
+			return json.Marshal(map[string]string{"queue": "load_test", "task": fmt.Sprintf("job-%d", i)})
+		},
+		Requests: 300,
+		Clients:  6,
+	})
+	loadassert.NoErrors(t, res)
+}
+
+func TestCurrentUserLoad(t *testing.T) {
+	h := app.Router()
+	token := login(t, h, app.DemoUser)
+	res := loadtesting.Run(t, h, loadtesting.Config{
+		Path:     "/api/v1/users/me",
+		Headers:  http.Header{"Authorization": {"Bearer " + token}},
+		Requests: 300,
+		Clients:  5,
+	})
+	loadassert.NoErrors(t, res)
+	loadassert.P95Below(t, res, 50*time.Millisecond)
+	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
+		t.Errorf("the stored run keeps Authorization %q, want it redacted", got)
+	}
+}
+
+func TestCurrentUserWithoutTokenLoad(t *testing.T) {
+	// Without a token every request is refused: the run still completes and
+	// the 401s are statistics, not a crash.
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{Path: "/api/v1/users/me", Requests: 100, Clients: 4})
+	if res.Metrics.Failed != 100 || res.Metrics.StatusCodes[http.StatusUnauthorized] != 100 {
+		t.Errorf("failed %d, statuses %v; want 100 × 401", res.Metrics.Failed, res.Metrics.StatusCodes)
+	}
+}
+
+func TestHealthOverHTTPLoad(t *testing.T) {
+	srv := httptest.NewServer(app.Router())
+	t.Cleanup(srv.Close)
+	res := loadtesting.Run(t, nil, loadtesting.Config{BaseURL: srv.URL, Path: "/health/", Requests: 500, Clients: 10})
+	loadassert.NoErrors(t, res)
+	loadassert.P95Below(t, res, 100*time.Millisecond)
+	if res.InProcess {
+		t.Error("a run with BaseURL reported InProcess")
+	}
+}
+
+// login gets a bearer token for user from h, the way a client would.
+func login(t *testing.T, h http.Handler, user string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": user})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("login %s: status %d: %s", user, rec.Code, rec.Body)
+	}
+	var out struct{ Token string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Token == "" {
+		t.Fatalf("login %s: no token in %s (%v)", user, rec.Body, err)
+	}
+	return out.Token
+}
