@@ -72,6 +72,10 @@ type Config struct {
 	ExpectStatus []int
 	// Tags label the run for filtering in reports.
 	Tags []string
+
+	// Store is where the Result is saved. Run saves to DefaultStore() when
+	// it is nil; Exec saves only when it is set. NoStore{} turns saving off.
+	Store Store
 }
 
 // ConfigError reports every problem found in a Config, before any request

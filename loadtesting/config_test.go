@@ -112,7 +112,7 @@ func TestRun_misconfigurationIsFatal(t *testing.T) {
 
 func TestRun_logsOneLineSummary(t *testing.T) {
 	ft := &fakeTB{TB: t}
-	res := loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/health/", Requests: 50, Clients: 5})
+	res := loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/health/", Requests: 50, Clients: 5, Store: loadtesting.NoStore{}})
 	if len(ft.logs) != 1 {
 		t.Fatalf("Run logged %d lines, want 1: %q", len(ft.logs), ft.logs)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,24 +21,64 @@ import (
 // in-process, straight to h.ServeHTTP, unless cfg.BaseURL is set; h may
 // then be nil. A bad cfg stops the test with t.Fatalf naming the field and
 // its value. Failed requests do not fail the test: they are statistics, to
-// be checked with package assert. Run logs a one-line summary.
+// be checked with package assert. Run logs a one-line summary, saves the
+// Result to cfg.Store (default: DefaultStore()) and logs where it went.
 //
 // Runs share the machine's CPU, so latency goals are not meaningful with
 // t.Parallel or while other load runs.
 func Run(t testing.TB, h http.Handler, cfg Config) *Result {
 	t.Helper()
-	res, err := Exec(t.Context(), h, cfg)
+	res, err := execute(t.Context(), h, cfg)
 	if err != nil {
 		t.Fatalf("loadtesting: %v", err)
 	}
 	t.Logf("load run %s", res.OneLine())
+	st := cfg.Store
+	if st == nil {
+		url := DefaultStoreURL()
+		opened, err := openStore(url, func(msg string) { t.Logf("loadtesting: warning: %s", msg) })
+		if err != nil {
+			t.Logf("loadtesting: warning: run %s not saved: %v (check $%s)", res.ID, err, StoreEnv)
+			return res
+		}
+		defer opened.Close()
+		st = opened
+	}
+	if _, off := st.(NoStore); off {
+		return res
+	}
+	if err := st.Save(t.Context(), res); err != nil {
+		t.Logf("loadtesting: warning: run %s not saved: %v", res.ID, err)
+		return res
+	}
+	t.Logf("saved to %s: loadreport results %s", describe(st), res.ID)
 	return res
 }
 
 // Exec is Run for code that is not a test. It returns a *ConfigError,
 // before sending anything, when cfg is invalid. When ctx ends first, Exec
 // stops promptly and returns the partial Result together with ctx's error.
+// It saves the Result only when cfg.Store is set; if saving fails it returns
+// the Result with the error.
 func Exec(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
+	res, err := execute(ctx, h, cfg)
+	if res == nil || cfg.Store == nil {
+		return res, err
+	}
+	if serr := cfg.Store.Save(context.WithoutCancel(ctx), res); serr != nil {
+		return res, errors.Join(err, serr)
+	}
+	return res, err
+}
+
+func describe(st Store) string {
+	if s, ok := st.(interface{ String() string }); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", st)
+}
+
+func execute(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
 	c := cfg.resolved()
 	target, err := c.validate(h)
 	if err != nil {
@@ -72,10 +113,7 @@ func Exec(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if runErr != nil {
-		return res, runErr
-	}
-	return res, nil
+	return res, runErr
 }
 
 func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*Result, error) {
