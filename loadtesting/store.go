@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,9 @@ func DefaultStoreURL() string {
 	if v := strings.TrimSpace(os.Getenv(StoreEnv)); v != "" {
 		return v
 	}
-	return "file://" + filepath.ToSlash(defaultFileDir())
+	// Build the URL rather than concatenate: a cache directory may hold
+	// characters ('%', '#', '?', ' ') that must be escaped to parse back.
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(defaultFileDir())}).String()
 }
 
 func defaultFileDir() string {
@@ -91,24 +94,64 @@ func defaultFileDir() string {
 
 func stderrWarn(msg string) { fmt.Fprintln(os.Stderr, "apiload: warning: "+msg) }
 
-func openStore(url string, warn func(string)) (Store, error) {
-	b, err := store.Open(url)
+func openStore(rawURL string, warn func(string)) (Store, error) {
+	b, err := store.Open(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := b.(store.Nop); ok {
+		// "none" is NoStore, so that Run sees that saving is off (and does not
+		// log that the run was saved to "none").
+		return NoStore{}, nil
+	}
+	s := &backendStore{b: b, warn: warn}
 	if _, ok := b.(*store.Redis); ok {
 		f, ferr := store.NewFile(defaultFileDir())
 		if ferr == nil {
-			b = &store.Fallback{Primary: b, Secondary: f, Warn: warn}
+			s.fb = &store.Fallback{Primary: b, Secondary: f, Warn: warn}
+			s.b = s.fb
 		}
 	}
-	return &backendStore{b: b, warn: warn}, nil
+	return s, nil
+}
+
+// warnKey is the context key of withWarn.
+type warnKey struct{}
+
+// withWarn returns a ctx that sends the warnings of the Store calls made with
+// it to fn instead of the store's own sink (stderr for OpenStore and
+// DefaultStore). Run uses it so that a warning about cfg.Store reaches t.Logf.
+func withWarn(ctx context.Context, fn func(string)) context.Context {
+	return context.WithValue(ctx, warnKey{}, fn)
 }
 
 // backendStore adapts a byte-level backend to the typed Store API.
 type backendStore struct {
 	b    store.Backend
+	fb   *store.Fallback // b when Redis falls back to files, else nil
 	warn func(string)
+}
+
+// warnFor returns where the warnings of a call made with ctx go.
+func (s *backendStore) warnFor(ctx context.Context) func(string) {
+	if fn, ok := ctx.Value(warnKey{}).(func(string)); ok && fn != nil {
+		return fn
+	}
+	return s.warn
+}
+
+// backend returns the backend for a call made with ctx: b, or a copy of the
+// fallback that warns to ctx's sink.
+func (s *backendStore) backend(ctx context.Context) store.Backend {
+	if s.fb == nil {
+		return s.b
+	}
+	if fn, ok := ctx.Value(warnKey{}).(func(string)); ok && fn != nil {
+		fb := *s.fb
+		fb.Warn = fn
+		return &fb
+	}
+	return s.fb
 }
 
 func (s *backendStore) String() string { return s.b.String() }
@@ -117,20 +160,18 @@ func (s *backendStore) Save(ctx context.Context, r *Result) error {
 	if r == nil || r.ID == "" {
 		return errors.New("save result: no result or no id")
 	}
-	c := *r
-	c.Config.Headers = RedactHeaders(r.Config.Headers)
-	data, err := json.Marshal(c)
+	data, err := json.Marshal(redactResult(r))
 	if err != nil {
 		return fmt.Errorf("save result %s: %w", r.ID, err)
 	}
-	if err := s.b.Put(ctx, store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}); err != nil {
+	if err := s.backend(ctx).Put(ctx, store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}); err != nil {
 		return fmt.Errorf("save result %s to %s: %w", r.ID, s.b, err)
 	}
 	return nil
 }
 
 func (s *backendStore) Get(ctx context.Context, id string) (*Result, error) {
-	rec, err := s.b.Get(ctx, id)
+	rec, err := s.backend(ctx).Get(ctx, id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("result %s: %w (key %q; results expire after 24h)", id, ErrNotFound, s.b.Key(id))
@@ -153,10 +194,11 @@ func (s *backendStore) Recent(ctx context.Context, limit int) ([]*Result, error)
 		return nil, nil
 	}
 	var out []*Result
-	err := s.b.Recent(ctx, func(rec store.Record) bool {
+	warn := s.warnFor(ctx)
+	err := s.backend(ctx).Recent(ctx, func(rec store.Record) bool {
 		r, err := s.decode(rec)
 		if err != nil {
-			s.warn("skipping " + err.Error())
+			warn("skipping " + err.Error())
 			return true
 		}
 		out = append(out, r)
@@ -169,3 +211,47 @@ func (s *backendStore) Recent(ctx context.Context, limit int) ([]*Result, error)
 }
 
 func (s *backendStore) Close() error { return s.b.Close() }
+
+// redactResult returns a shallow copy of r for storage, with the values of
+// sensitive headers and query parameters (in Config.Query and in URL)
+// replaced by Redacted. r is not modified.
+func redactResult(r *Result) Result {
+	c := *r
+	c.Config.Headers = RedactHeaders(r.Config.Headers)
+	c.Config.Query, _ = redactQuery(r.Config.Query)
+	if i := strings.IndexByte(c.URL, '?'); i >= 0 {
+		q, err := url.ParseQuery(c.URL[i+1:])
+		if err != nil {
+			c.URL = c.URL[:i+1] + Redacted // unparsable: keep none of it
+		} else if red, changed := redactQuery(q); changed {
+			c.URL = c.URL[:i+1] + red.Encode()
+		}
+	}
+	return c
+}
+
+// redactQuery returns q, or a copy of it with every sensitive value
+// replaced, and whether it replaced any.
+func redactQuery(q url.Values) (url.Values, bool) {
+	var out url.Values
+	for k, vs := range q {
+		if !IsSensitiveHeader(k) {
+			continue
+		}
+		if out == nil {
+			out = make(url.Values, len(q))
+			for k, vs := range q {
+				out[k] = vs
+			}
+		}
+		red := make([]string, len(vs))
+		for i := range red {
+			red[i] = Redacted
+		}
+		out[k] = red
+	}
+	if out == nil {
+		return q, false
+	}
+	return out, true
+}
