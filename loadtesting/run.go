@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +46,7 @@ func Run(t testing.TB, h http.Handler, cfg Config) *Result {
 	if _, off := st.(NoStore); off {
 		return res
 	}
-	if err := st.Save(t.Context(), res); err != nil {
+	if err := st.Save(withWarn(t.Context(), func(m string) { t.Logf("loadtesting: warning: %s", m) }), res); err != nil {
 		t.Logf("loadtesting: warning: run %s not saved: %v", res.ID, err)
 		return res
 	}
@@ -79,41 +78,11 @@ func describe(st Store) string {
 }
 
 func execute(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
-	c := cfg.resolved()
-	target, err := c.validate(h)
+	r, err := Start(ctx, h, cfg)
 	if err != nil {
 		return nil, err
 	}
-	inProcess := c.BaseURL == ""
-	var tr engine.Transport
-	if inProcess {
-		tr = engine.InProcess(h)
-	} else {
-		tr = engine.HTTP(c.Clients)
-	}
-	plan := engine.Plan{
-		Method:    c.Method,
-		URL:       target,
-		Header:    c.Headers,
-		Body:      c.Body,
-		BodyFunc:  c.BodyFunc,
-		Requests:  c.Requests,
-		Duration:  c.Duration,
-		Clients:   c.Clients,
-		Rate:      c.Rate,
-		Timeout:   c.Timeout,
-		Transport: tr,
-	}
-	if len(c.ExpectStatus) > 0 {
-		ok := slices.Clone(c.ExpectStatus)
-		plan.Success = func(s int) bool { return slices.Contains(ok, s) }
-	}
-	rep, runErr := engine.Run(ctx, plan)
-	res, err := newResult(c, target, inProcess, rep)
-	if err != nil {
-		return nil, err
-	}
-	return res, runErr
+	return r.Wait()
 }
 
 func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*Result, error) {

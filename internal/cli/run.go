@@ -1,0 +1,595 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/apiload/apiload/internal/format"
+	"github.com/apiload/apiload/internal/report"
+	"github.com/apiload/apiload/loadtesting"
+)
+
+// RunTarget is what an app gives its `run` command: the handler for
+// --in-process runs, the server to send to by default, and a login hook
+// for --auth-as. The zero value (loadreport's `run URL`) has none of them.
+type RunTarget struct {
+	Handler        http.Handler
+	DefaultBaseURL string
+	Login          func(ctx context.Context, user string) (token string, err error)
+}
+
+// RunOptions are the inputs of `run`.
+type RunOptions struct {
+	IO     *IOStreams
+	Store  func(context.Context) (loadtesting.Store, error)
+	Now    func() time.Time
+	Target RunTarget
+	// App is true for an app's `run PATH`, false for loadreport's `run URL`.
+	App bool
+
+	Arg          string // the PATH or URL argument
+	Method       string
+	Requests     int64
+	Clients      int
+	Duration     time.Duration
+	Rate         float64
+	Timeout      time.Duration
+	Payload      string
+	PayloadFile  string
+	Headers      []string
+	PathParams   []string
+	Query        []string
+	BaseURL      string
+	InProcess    bool
+	ExpectStatus []int
+	AuthAs       string
+	Name         string
+	JSON         bool
+
+	set         func(name string) bool // whether a flag was given
+	commandPath string
+}
+
+// NewRunCmd returns loadreport's `run URL`: load any running server, out
+// of process, with the same flags as an app's `run PATH`.
+func NewRunCmd(app *App, runF func(context.Context, *RunOptions) error) *cobra.Command {
+	opts := &RunOptions{}
+	cmd := &cobra.Command{
+		Use:   "run URL",
+		Short: "Send load to a running server and report what it measured",
+		Long: `Send load to URL over real HTTP, then print a report and save the run to the
+store like every run. The run always completes: failed requests are statistics,
+not errors, and the exit status is 0 whatever the endpoint answered.
+
+URL may hold {placeholders}, each filled with --path-param NAME=VALUE.
+Exit status: 0 when the run completed, 1 when the server cannot be reached
+before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
+		Example: examples(app, `
+  $CMD run http://127.0.0.1:8000/health/ -n 10000 -c 50
+  $CMD run http://127.0.0.1:8000/api/v1/tasks/status/{task_id} -p task_id=abc-123 -n 100 -c 5
+  $CMD run http://127.0.0.1:8000/api/v1/tasks/enqueue -m POST --payload '{"queue": "load_test", "task": "ping"}'
+  $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency`),
+		Args: exactArgs("URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Arg = args[0]
+			opts.IO, opts.Store, opts.Now, opts.commandPath = app.IO, app.Store, app.now(), app.commandPath()
+			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRun(cmd.Context(), opts)
+		},
+	}
+	cmd.SetFlagErrorFunc(flagError)
+	addRunFlags(cmd, opts, false)
+	return cmd
+}
+
+// NewAppRunCmd returns an app's `run PATH`: load one of its routes, out of
+// process against the base URL by default, or in-process with --in-process.
+func NewAppRunCmd(app *App, target RunTarget, runF func(context.Context, *RunOptions) error) *cobra.Command {
+	opts := &RunOptions{Target: target, App: true}
+	cmd := &cobra.Command{
+		Use:   "run PATH",
+		Short: "Load one route and report what it measured",
+		Long: `Send load to PATH, then print a report and save the run to the store.
+
+By default the load goes over real HTTP to --base-url (a running instance of
+the app); --in-process calls the app's handler directly, with no socket. PATH
+may hold {placeholders} as 'list' shows them, each filled with
+--path-param NAME=VALUE. --auth-as USER logs in once, through the app's login
+hook, and sends the token with every request.
+
+The run always completes: failed requests are statistics, and the exit status
+is 0 whatever the endpoint answered. 1: the login was refused, the server
+cannot be reached, or the store fails. 2: a bad flag or a missing placeholder.`,
+		Example: examples(app, `
+  $CMD run /health/ --requests 500 --clients 10 --in-process
+  $CMD run /api/v1/tasks/status/{task_id} --path-param task_id=abc-123 -n 100 -c 5 --in-process
+  $CMD run /api/v1/tasks/enqueue --method POST --payload '{"queue": "load_test", "task": "ping"}' -n 200 -c 10 --in-process
+  $CMD run /api/v1/users/me --header "Authorization=Bearer $TOKEN" -n 200 -c 5
+  $CMD run /api/v1/users/me --auth-as alice@example.com -n 200 -c 5 --in-process`),
+		Args: exactArgs("PATH"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Arg = args[0]
+			opts.IO, opts.Store, opts.Now, opts.commandPath = app.IO, app.Store, app.now(), app.commandPath()
+			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRun(cmd.Context(), opts)
+		},
+	}
+	cmd.SetFlagErrorFunc(flagError)
+	addRunFlags(cmd, opts, true)
+	return cmd
+}
+
+func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
+	f := cmd.Flags()
+	f.StringVarP(&o.Method, "method", "m", "", "HTTP `method` (default GET, or POST with a payload)")
+	f.Int64VarP(&o.Requests, "requests", "n", 0, fmt.Sprintf("how many requests to send (default %d when --duration is not set)", loadtesting.DefaultRequests))
+	f.IntVarP(&o.Clients, "clients", "c", loadtesting.DefaultClients, "requests in flight at once")
+	f.DurationVar(&o.Duration, "duration", 0, "send for this long (e.g. 30s); with --requests too, whichever comes first")
+	f.Float64Var(&o.Rate, "rate", 0, "target requests per second; latency then counts from each scheduled send (0: as fast as possible)")
+	f.DurationVar(&o.Timeout, "timeout", loadtesting.DefaultTimeout, "per-request timeout")
+	f.StringVar(&o.Payload, "payload", "", "JSON request body sent with every request")
+	f.StringVar(&o.PayloadFile, "payload-file", "", "`file` with one JSON body, or JSON Lines used round-robin as per-request bodies")
+	f.StringArrayVarP(&o.Headers, "header", "H", nil, "request header `Key=Value` or 'Key: Value' (repeatable)")
+	f.StringArrayVarP(&o.PathParams, "path-param", "p", nil, "fill a path placeholder: `name=value` (repeatable)")
+	f.StringArrayVar(&o.Query, "query", nil, "add a query parameter `key=value` (repeatable)")
+	f.IntSliceVar(&o.ExpectStatus, "expect-status", nil, "statuses that count as success, e.g. 200,201 (default 200..399)")
+	f.StringVar(&o.Name, "name", "", "label for the run (default \"METHOD PATH\")")
+	f.BoolVar(&o.JSON, "json", false, "print the full result as JSON")
+	if app {
+		f.StringVar(&o.BaseURL, "base-url", o.Target.DefaultBaseURL, "the running app to send to, e.g. http://127.0.0.1:8000")
+		f.BoolVar(&o.InProcess, "in-process", false, "call the app's handler directly, with no socket")
+		f.StringVar(&o.AuthAs, "auth-as", "", "log in as `USER` once and send the token with every request")
+	}
+}
+
+func runRun(ctx context.Context, o *RunOptions) error {
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	var h http.Handler
+	if cfg.BaseURL == "" {
+		h = o.Target.Handler
+	} else if err := reachable(ctx, cfg.BaseURL); err != nil {
+		return err
+	}
+	if o.AuthAs != "" {
+		lctx := context.WithValue(ctx, targetKey{}, loginTarget{handler: h, baseURL: cfg.BaseURL})
+		token, err := o.Target.Login(lctx, o.AuthAs)
+		if err != nil {
+			return fmt.Errorf("--auth-as %s: login refused: %w", o.AuthAs, err)
+		}
+		if token == "" {
+			return fmt.Errorf("--auth-as %s: the login hook returned no token", o.AuthAs)
+		}
+		cfg.Headers.Set("Authorization", "Bearer "+token)
+	}
+
+	running, err := loadtesting.Start(ctx, h, cfg)
+	if err != nil {
+		var ce *loadtesting.ConfigError
+		if errors.As(err, &ce) {
+			return &UsageError{Err: errors.New(flagWords(ce.Error()))}
+		}
+		return err
+	}
+	stopBar := func() {}
+	if o.IO.ErrTTY && !o.JSON {
+		stopBar = startProgress(o.IO, running)
+	}
+	res, runErr := running.Wait()
+	stopBar()
+	if res == nil {
+		return runErr
+	}
+	if o.JSON {
+		if err := report.JSON(o.IO.Out, res); err != nil {
+			return err
+		}
+	} else if err := report.Results(o.IO.Out, res, reportOptions(o.IO, o.Now)); err != nil {
+		return err
+	}
+	if err := saveRun(ctx, o, res); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return fmt.Errorf("run %s stopped early: %w", res.ID, runErr)
+	}
+	return nil
+}
+
+func saveRun(ctx context.Context, o *RunOptions, res *loadtesting.Result) error {
+	if o.Store == nil {
+		return nil
+	}
+	st, err := o.Store(ctx)
+	if err != nil {
+		return fmt.Errorf("run %s not saved: %w", res.ID, err)
+	}
+	defer st.Close()
+	if _, off := st.(loadtesting.NoStore); off {
+		return nil
+	}
+	if err := st.Save(context.WithoutCancel(ctx), res); err != nil {
+		return fmt.Errorf("run %s not saved: %w", res.ID, err)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Saved to %s: %s results %s\n", describeStore(st), o.commandPath, res.ID)
+	return nil
+}
+
+// config turns the flags into a loadtesting.Config. Every problem with a
+// flag is a *UsageError naming the flag; all of them are reported at once.
+func (o *RunOptions) config() (loadtesting.Config, error) {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	cfg := loadtesting.Config{
+		Method:       strings.ToUpper(o.Method),
+		Requests:     o.Requests,
+		Clients:      o.Clients,
+		Duration:     o.Duration,
+		Rate:         o.Rate,
+		Timeout:      o.Timeout,
+		ExpectStatus: o.ExpectStatus,
+		Name:         o.Name,
+		Headers:      http.Header{},
+	}
+	if o.set("clients") && o.Clients < 1 {
+		bad("--clients %d: must be at least 1", o.Clients)
+	}
+	if o.set("requests") && o.Requests < 1 {
+		bad("--requests %d: must be at least 1", o.Requests)
+	}
+	if o.set("timeout") && o.Timeout <= 0 {
+		bad("--timeout %v: must be positive", o.Timeout)
+	}
+	if o.Duration < 0 {
+		bad("--duration %v: must be positive", o.Duration)
+	}
+	if o.Rate < 0 {
+		bad("--rate %v: must be 0 (as fast as possible) or positive", o.Rate)
+	}
+
+	if o.App {
+		if !strings.HasPrefix(o.Arg, "/") {
+			bad("PATH %q: must start with \"/\" (a route as 'list' shows it)", o.Arg)
+		}
+		cfg.Path = o.Arg
+		switch {
+		case o.InProcess && o.Target.Handler == nil:
+			bad("--in-process: this command has no handler to call")
+		case o.InProcess && o.set("base-url"):
+			bad("--in-process and --base-url %q: choose one", o.BaseURL)
+		case !o.InProcess && o.BaseURL == "":
+			bad("--base-url: no server to send to (give one, or use --in-process)")
+		case !o.InProcess:
+			if err := checkBaseURL(o.BaseURL); err != nil {
+				bad("--base-url %q: %v", o.BaseURL, err)
+			}
+			cfg.BaseURL = o.BaseURL
+		}
+		if o.AuthAs != "" && o.Target.Login == nil {
+			bad("--auth-as %s: this app has no login hook", o.AuthAs)
+		}
+	} else {
+		u, err := url.Parse(o.Arg)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("URL %q: want an absolute http:// or https:// URL, e.g. http://127.0.0.1:8000/health/", o.Arg)
+		} else {
+			cfg.BaseURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, User: u.User}).String()
+			cfg.Path = u.Path
+			if cfg.Path == "" {
+				cfg.Path = "/"
+			}
+			if u.RawQuery != "" {
+				cfg.Query = u.Query()
+			}
+		}
+	}
+
+	for _, h := range o.Headers {
+		k, v, ok := splitHeader(h)
+		if !ok {
+			bad("--header %q: want Key=Value or 'Key: Value'", redactFlagHeader(h))
+			continue
+		}
+		cfg.Headers.Add(k, v)
+	}
+	if pp, err := pairs("--path-param", o.PathParams); err != nil {
+		probs = append(probs, err...)
+	} else if len(pp) > 0 {
+		cfg.PathParams = map[string]string{}
+		for k, vs := range pp {
+			cfg.PathParams[k] = vs[len(vs)-1]
+		}
+	}
+	if q, err := pairs("--query", o.Query); err != nil {
+		probs = append(probs, err...)
+	} else if len(q) > 0 {
+		if cfg.Query == nil {
+			cfg.Query = url.Values{}
+		}
+		for k, vs := range q {
+			cfg.Query[k] = append(cfg.Query[k], vs...)
+		}
+	}
+
+	switch {
+	case o.Payload != "" && o.PayloadFile != "":
+		bad("--payload and --payload-file: choose one")
+	case o.Payload != "":
+		if err := validJSON([]byte(o.Payload)); err != nil {
+			bad("--payload: invalid JSON: %v", err)
+		}
+		cfg.Body = []byte(o.Payload)
+	case o.PayloadFile != "":
+		body, bodies, err := readPayloadFile(o.PayloadFile)
+		switch {
+		case err != nil:
+			bad("--payload-file %s: %v", o.PayloadFile, err)
+		case bodies != nil:
+			cfg.BodyFunc = func(i int64) ([]byte, error) { return bodies[i%int64(len(bodies))], nil }
+		default:
+			cfg.Body = body
+		}
+	}
+	if cfg.Body != nil || cfg.BodyFunc != nil {
+		if cfg.Method == "" {
+			cfg.Method = http.MethodPost
+		}
+		if cfg.Headers.Get("Content-Type") == "" {
+			cfg.Headers.Set("Content-Type", "application/json")
+		}
+	}
+	if len(probs) > 0 {
+		return cfg, &UsageError{Err: errors.New(strings.Join(probs, "; "))}
+	}
+	return cfg, nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want http://host:port or https://host:port")
+	}
+	return nil
+}
+
+// splitHeader splits "Key=Value" or "Key: Value" at whichever separator
+// comes first.
+func splitHeader(s string) (key, value string, ok bool) {
+	i := strings.IndexAny(s, ":=")
+	if i <= 0 {
+		return "", "", false
+	}
+	key, value = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	if key == "" || strings.ContainsAny(key, " \t") {
+		return "", "", false
+	}
+	return key, value, true
+}
+
+// redactFlagHeader hides the value of a sensitive header in an error.
+func redactFlagHeader(s string) string {
+	if k, _, ok := splitHeader(s); ok && loadtesting.IsSensitiveHeader(k) {
+		return k + "=" + loadtesting.Redacted
+	}
+	return s
+}
+
+// pairs parses repeated name=value flags.
+func pairs(flag string, vals []string) (url.Values, []string) {
+	out := url.Values{}
+	var probs []string
+	for _, v := range vals {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			probs = append(probs, fmt.Sprintf("%s %q: want name=value", flag, v))
+			continue
+		}
+		out.Add(strings.TrimSpace(k), val)
+	}
+	return out, probs
+}
+
+// validJSON reports why b is not one JSON document.
+func validJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("more than one JSON value (offset %d)", dec.InputOffset())
+	}
+	return nil
+}
+
+// readPayloadFile reads one JSON document, or JSON Lines (one document per
+// line) to be used round-robin.
+func readPayloadFile(path string) (body []byte, lines [][]byte, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, nil, pe.Err
+		}
+		return nil, nil, err
+	}
+	if validJSON(data) == nil {
+		return data, nil, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		if err := validJSON(line); err != nil {
+			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", n, err)
+		}
+		lines = append(lines, bytes.Clone(line))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(lines) == 0 {
+		return nil, nil, errors.New("no JSON in the file")
+	}
+	return nil, lines, nil
+}
+
+// flagWords rewrites a Config error in the CLI's words.
+func flagWords(msg string) string {
+	msg = strings.TrimPrefix(msg, "config: ")
+	r := strings.NewReplacer(
+		"(set PathParams)", "(set --path-param NAME=VALUE)",
+		"PathParams ", "--path-param ",
+		"Clients ", "--clients ",
+		"Requests ", "--requests ",
+		"Duration ", "--duration ",
+		"Rate ", "--rate ",
+		"Timeout ", "--timeout ",
+		"ExpectStatus ", "--expect-status ",
+		"Method ", "--method ",
+		"BaseURL ", "--base-url ",
+	)
+	return r.Replace(msg)
+}
+
+// reachable checks that something accepts connections at base before the
+// load starts, so an unreachable server is one clear error, not a run of
+// transport failures.
+func reachable(ctx context.Context, base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	host := u.Host
+	if u.Port() == "" {
+		if u.Scheme == "https" {
+			host = net.JoinHostPort(u.Hostname(), "443")
+		} else {
+			host = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
+	d := net.Dialer{Timeout: 5 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Err != nil {
+			err = oe.Err
+		}
+		return fmt.Errorf("cannot reach %s: %v", RedactURL(base), err)
+	}
+	return conn.Close()
+}
+
+// startProgress draws a progress bar on ErrOut until the returned func is
+// called: done/total, req/s, errors and the time left.
+func startProgress(ios *IOStreams, r *loadtesting.Running) (stop func()) {
+	p := r.Progress()
+	max := p.Total
+	byTime := max == 0 || (p.Duration > 0 && p.Total == 0)
+	if byTime {
+		max = p.Duration.Milliseconds()
+	}
+	bar := progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(ios.ErrOut),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionEnableColorCodes(ios.Color),
+	)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(150 * time.Millisecond)
+		defer t.Stop()
+		for {
+			p := r.Progress()
+			rate := 0.0
+			if s := p.Elapsed.Seconds(); s > 0 {
+				rate = float64(p.Done) / s
+			}
+			bar.Describe(fmt.Sprintf("%s req/s, %d errors", format.Rate(rate), p.Failed))
+			if byTime {
+				_ = bar.Set64(min(p.Elapsed.Milliseconds(), max))
+			} else {
+				_ = bar.Set64(min(p.Done, max))
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		_ = bar.Finish()
+		_ = bar.Clear()
+	}
+}
+
+type targetKey struct{}
+
+// loginTarget is where a run's load goes, made known to its login hook.
+type loginTarget struct {
+	handler http.Handler // set for in-process runs
+	baseURL string       // set for runs over HTTP
+}
+
+// DoInTarget sends req to the target of the run whose login hook is
+// calling: the app's handler for in-process runs, the base URL otherwise.
+// req.URL holds just the path (and query), e.g. "/api/v1/auth/login".
+// It fails when req's context does not come from a login hook.
+func DoInTarget(req *http.Request) (*http.Response, error) {
+	t, ok := req.Context().Value(targetKey{}).(loginTarget)
+	if !ok {
+		return nil, errors.New("not called from a run's login hook: no target in the request's context")
+	}
+	if t.handler != nil {
+		rec := httptest.NewRecorder()
+		t.handler.ServeHTTP(rec, req)
+		return rec.Result(), nil
+	}
+	base, err := url.Parse(t.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	r2 := req.Clone(req.Context())
+	r2.URL = base.ResolveReference(&url.URL{Path: req.URL.Path, RawQuery: req.URL.RawQuery})
+	r2.Host = ""
+	r2.RequestURI = ""
+	return http.DefaultClient.Do(r2)
+}

@@ -1,0 +1,320 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/apiload/apiload/internal/dashboard"
+	"github.com/apiload/apiload/loadtesting"
+)
+
+func TestHandler_routes(t *testing.T) {
+	empty := func(testing.TB) *memStore { return &memStore{} }
+	broken := func(testing.TB) *memStore {
+		return &memStore{err: errors.New("redis://127.0.0.1:6379/0: connection refused")}
+	}
+	one := func(t testing.TB) *memStore { st := seeded(t); st.runs = st.runs[:1]; return st }
+	tests := []struct {
+		name       string
+		store      func(testing.TB) *memStore
+		method     string // default GET
+		target     string
+		wantStatus int
+		wantType   string   // Content-Type prefix
+		want       []string // substrings of the body
+		notWant    []string
+		wantLimit  int // the limit the store was asked for; 0 = not checked
+	}{
+		{"index lists the runs", seeded, "", "/", 200, "text/html",
+			[]string{`id="runs"`, `id="run-01RUNHEALTH2"`, `class="badge m-get"`, `class="badge m-post"`, "/api/v1/tasks/enqueue",
+				"1234", "23.4", "3.00%", "5 minutes ago", "2 hours ago", "1 day ago", `id="sum-runs">4<`, `id="sum-failures">13<`,
+				"Trends by endpoint", `<svg class="chart"`, `<svg class="spark p95"`, "store: <code>mem://test</code>"},
+			[]string{"No runs yet"}, dashboard.DefaultRuns},
+		{"index limit", seeded, "", "/?limit=2", 200, "text/html", []string{`id="sum-runs">2<`}, nil, 2},
+		{"index limit 0", seeded, "", "/?limit=0", 400, "text/html", []string{`limit &#34;0&#34;: must be a whole number from 1 to 100`}, nil, 0},
+		{"index limit 101", seeded, "", "/?limit=101", 400, "text/html", []string{"from 1 to 100"}, nil, 0},
+		{"index empty state", empty, "", "/", 200, "text/html",
+			[]string{"No runs yet", "go test -run Load ./...", "loadtesting.Run(t, router", "mem://test"}, []string{`id="runs"`}, 0},
+		{"index store error", broken, "", "/", 500, "text/html", []string{`role="alert"`, "connection refused"}, []string{"No runs yet"}, 0},
+		{"run page", seeded, "", "/runs/01RUNHEALTH2", 200, "text/html",
+			[]string{`<span class="path">/health</span>`, `data-key="p95"`, "23.4ms", `href="/compare?base=01RUNHEALTH1&amp;head=01RUNHEALTH2"`, `<svg class="chart"`}, nil, 0},
+		{"run page unknown", seeded, "", "/runs/01NOSUCHRUN", 404, "text/html", []string{"run 01NOSUCHRUN: not found"}, nil, 0},
+		{"run page bad id", seeded, "", "/runs/a..b", 400, "text/html", []string{"run id &#34;a..b&#34;"}, nil, 0},
+		{"run page store error", broken, "", "/runs/01RUNHEALTH2", 500, "text/html", []string{"connection refused"}, nil, 0},
+		{"compare picks the newest and its predecessor", seeded, "", "/compare", 200, "text/html",
+			[]string{`id="compare"`, `<option value="01RUNHEALTH1" selected>`, `<option value="01RUNHEALTH2" selected>`,
+				`data-metric="p95"`, "&#43;56.0%", "(regressed)", `id="verdict"`, "Regressed"}, nil, dashboard.MaxRuns},
+		{"compare two runs", seeded, "", "/compare?base=01RUNHEALTH2&head=01RUNHEALTH1", 200, "text/html",
+			[]string{`data-metric="p95" class="better"`, "-35.9%", "No regression beyond 10%"}, nil, 0},
+		{"compare different endpoints", seeded, "", "/compare?base=01RUNHEALTH2&head=01RUNENQUEUE", 200, "text/html",
+			[]string{"loaded different endpoints"}, nil, 0},
+		{"compare unknown run", seeded, "", "/compare?base=01NOSUCHRUN&head=01RUNHEALTH1", 404, "text/html", []string{"base run 01NOSUCHRUN: not found"}, nil, 0},
+		{"compare one side only", seeded, "", "/compare?base=01RUNHEALTH1", 400, "text/html", []string{"pick two runs"}, nil, 0},
+		{"compare with one run", one, "", "/compare", 200, "text/html", []string{"Comparing needs two runs", "only one"}, []string{`id="compare"`}, 0},
+		{"compare store error", broken, "", "/compare", 500, "text/html", []string{"connection refused"}, nil, 0},
+		{"api runs", seeded, "", "/api/runs", 200, "application/json", []string{`"runs":[`, `"id":"01RUNHEALTH2"`, `"schema":1`}, nil, dashboard.DefaultAPIRuns},
+		{"api runs limit 1", seeded, "", "/api/runs?limit=1", 200, "application/json", []string{`"id":"01RUNHEALTH2"`}, []string{"01RUNENQUEUE"}, 1},
+		{"api runs limit 100", seeded, "", "/api/runs?limit=100", 200, "application/json", nil, nil, 100},
+		{"api runs empty", empty, "", "/api/runs", 200, "application/json", []string{`{"runs":[]}`}, nil, 0},
+		{"api runs limit 0", seeded, "", "/api/runs?limit=0", 400, "application/json", []string{`{"error":"limit \"0\": must be a whole number from 1 to 100"}`}, nil, 0},
+		{"api runs limit 101", seeded, "", "/api/runs?limit=101", 400, "application/json", []string{`limit \"101\"`}, nil, 0},
+		{"api runs limit -1", seeded, "", "/api/runs?limit=-1", 400, "application/json", []string{`limit \"-1\"`}, nil, 0},
+		{"api runs limit word", seeded, "", "/api/runs?limit=ten", 400, "application/json", []string{`limit \"ten\"`}, nil, 0},
+		{"api runs limit empty", seeded, "", "/api/runs?limit=", 400, "application/json", []string{`limit \"\"`}, nil, 0},
+		{"api runs store error", broken, "", "/api/runs", 500, "application/json", []string{`"error":`, "connection refused"}, nil, 0},
+		{"api run", seeded, "", "/api/runs/01RUNENQUEUE", 200, "application/json", []string{`"id":"01RUNENQUEUE"`, `"histogram":"`}, nil, 0},
+		{"api run unknown", seeded, "", "/api/runs/01NOSUCHRUN", 404, "application/json", []string{`{"error":"run 01NOSUCHRUN: not found (runs expire 24h after they are saved)"}`}, nil, 0},
+		{"api run bad id", seeded, "", "/api/runs/a..b", 400, "application/json", []string{`"error":"run id`}, nil, 0},
+		{"api run store error", broken, "", "/api/runs/01RUNENQUEUE", 500, "application/json", []string{"connection refused"}, nil, 0},
+		{"api unknown endpoint", seeded, "", "/api/nope", 404, "application/json", []string{`"error":"no API endpoint GET /api/nope`}, nil, 0},
+		{"stylesheet", seeded, "", "/static/style.css", 200, "text/css", []string{".badge.m-get"}, nil, 0},
+		{"script", seeded, "", "/static/app.js", 200, "text/javascript", []string{"aria-expanded"}, nil, 0},
+		{"unknown asset", seeded, "", "/static/nope.css", 404, "text/plain", nil, nil, 0},
+		{"no asset listing", seeded, "", "/static/", 404, "text/html", []string{"no page at /static/"}, []string{`href="app.js"`}, 0},
+		{"unknown page", seeded, "", "/nope", 404, "text/html", []string{"no page at /nope"}, nil, 0},
+		{"HEAD works", seeded, "HEAD", "/", 200, "text/html", nil, nil, 0},
+		{"POST is not allowed", seeded, "POST", "/", 405, "", nil, nil, 0},
+		{"DELETE a run is not allowed", seeded, "DELETE", "/api/runs/01RUNENQUEUE", 405, "", nil, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.store(t)
+			method := tt.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			status, hdr, body := get(t, newDashboard(st, ""), method, tt.target, nil)
+			if status != tt.wantStatus {
+				t.Errorf("%s %s: status %d, want %d; body:\n%s", method, tt.target, status, tt.wantStatus, body)
+			}
+			if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, tt.wantType) {
+				t.Errorf("Content-Type %q, want %q...", ct, tt.wantType)
+			}
+			containsAll(t, body, tt.want...)
+			for _, nw := range tt.notWant {
+				if strings.Contains(body, nw) {
+					t.Errorf("body has %q, want not", nw)
+				}
+			}
+			if tt.wantLimit != 0 && st.lastLimit != tt.wantLimit {
+				t.Errorf("store asked for %d runs, want %d", st.lastLimit, tt.wantLimit)
+			}
+		})
+	}
+}
+
+func TestHandler_securityHeaders(t *testing.T) {
+	for _, target := range []string{"/", "/api/runs", "/static/style.css", "/nope"} {
+		_, hdr, _ := get(t, newDashboard(seeded(t), ""), "GET", target, nil)
+		want := map[string]string{
+			"X-Content-Type-Options": "nosniff",
+			"X-Frame-Options":        "DENY",
+			"Referrer-Policy":        "no-referrer",
+		}
+		for k, v := range want {
+			if got := hdr.Get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", target, k, got, v)
+			}
+		}
+		if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("%s: Content-Security-Policy %q, want scripts and everything else from 'self' only", target, csp)
+		}
+	}
+}
+
+// TestHandler_apiRoundTrip checks that the API returns the stored results
+// unchanged, histogram included.
+func TestHandler_apiRoundTrip(t *testing.T) {
+	st := seeded(t)
+	h := newDashboard(st, "")
+	_, _, body := get(t, h, "GET", "/api/runs?limit=100", nil)
+	var list struct{ Runs []*loadtesting.Result }
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatalf("decode /api/runs: %v\n%s", err, body)
+	}
+	if diff := cmp.Diff(st.runs, list.Runs); diff != "" {
+		t.Errorf("/api/runs (-stored +served):\n%s", diff)
+	}
+	_, _, body = get(t, h, "GET", "/api/runs/01RUNXSS0001", nil)
+	var one loadtesting.Result
+	if err := json.Unmarshal([]byte(body), &one); err != nil {
+		t.Fatalf("decode /api/runs/{id}: %v\n%s", err, body)
+	}
+	if diff := cmp.Diff(st.runs[2], &one); diff != "" {
+		t.Errorf("/api/runs/01RUNXSS0001 (-stored +served):\n%s", diff)
+	}
+	if strings.Contains(body, "<script>") {
+		t.Errorf("JSON carries raw <script>; want it escaped as \\u003c")
+	}
+}
+
+// TestHandler_escapes checks that markup in a result (path, error message,
+// response body) reaches the page as text.
+func TestHandler_escapes(t *testing.T) {
+	h := newDashboard(seeded(t), "")
+	for _, target := range []string{"/", "/runs/01RUNXSS0001", "/compare?base=01RUNXSS0001&head=01RUNHEALTH1"} {
+		_, _, body := get(t, h, "GET", target, nil)
+		if strings.Contains(body, "<script>window") {
+			t.Errorf("%s: raw %s in the page", target, xssPayload)
+		}
+		containsAll(t, body, "/x/&lt;script&gt;window.__xss=1&lt;/script&gt;")
+		if target != "/compare?base=01RUNXSS0001&head=01RUNHEALTH1" {
+			containsAll(t, body, "boom &lt;script&gt;", "body &lt;script&gt;")
+		}
+		// The only script is the page's own.
+		scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(body, -1)
+		if diff := cmp.Diff([]string{`<script src="/static/app.js" defer>`}, scripts); diff != "" {
+			t.Errorf("%s: script tags (-want +got):\n%s", target, diff)
+		}
+	}
+}
+
+func TestHandler_runDetails(t *testing.T) {
+	_, _, body := get(t, newDashboard(seeded(t), ""), "GET", "/", nil)
+	// The POST run: 12 failures, 7 sampled, 5 shown.
+	start := strings.Index(body, `id="run-01RUNENQUEUE"`)
+	end := strings.Index(body, `id="run-01RUNXSS0001"`)
+	if start < 0 || end < start {
+		t.Fatalf("rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
+	}
+	row := body[start:end]
+	containsAll(t, row,
+		`<tr data-key="p50"><th>p50</th><td>2.00ms</td></tr>`,
+		`<tr data-key="p99"><th>p99</th><td>9.00ms</td></tr>`,
+		`<tr data-key="p999"><th>p99.9</th><td>9.00ms</td></tr>`,
+		`data-key="requests">400<`, `data-key="succeeded">388<`, `data-key="failed">12<`, `data-key="clients">10<`,
+		`data-key="mode">over HTTP`, `data-key="duration">2.00s<`, `<code>01RUNENQUEUE</code>`,
+		`<tr data-code="200">`, `<tr data-code="503">`, "97.0%",
+		"and 7 more failed requests", "samples of the first 7 as JSON",
+		`class="num errors bad">3.00%<`,
+	)
+	if n := strings.Count(row, "<details>"); n != 5 {
+		t.Errorf("%d sampled errors shown, want 5", n)
+	}
+}
+
+func TestHandler_hostCheck(t *testing.T) {
+	tests := []struct {
+		host  string
+		token string
+		want  int
+	}{
+		{"127.0.0.1:8089", "", 200},
+		{"localhost:8089", "", 200},
+		{"LOCALHOST", "", 200},
+		{"dash.localhost:8089", "", 200},
+		{"[::1]:8089", "", 200},
+		{"127.1.2.3", "", 200},
+		{"evil.example:8089", "", 403},
+		{"192.168.1.10:8089", "", 403},
+		{"localhost.evil.example", "", 403},
+		{"evil.example:8089", "T0ken", 200}, // with a token, any name may be used
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			hdr := http.Header{"Host": {tt.host}}
+			if tt.token != "" {
+				hdr.Set("Authorization", "Bearer "+tt.token)
+			}
+			for _, target := range []string{"/", "/api/runs"} {
+				status, _, body := get(t, newDashboard(seeded(t), tt.token), "GET", target, hdr)
+				if status != tt.want {
+					t.Errorf("GET %s with Host %q: status %d, want %d; body:\n%.300s", target, tt.host, status, tt.want, body)
+				}
+				if status == 403 && !strings.Contains(body, "--token") {
+					t.Errorf("403 does not say how to serve beyond loopback: %.300s", body)
+				}
+			}
+		})
+	}
+}
+
+func TestHandler_token(t *testing.T) {
+	const token = "s3cret-T0ken"
+	h := newDashboard(seeded(t), token)
+
+	// The cookie a first visit with ?token= sets.
+	_, hdr, _ := get(t, h, "GET", "/?token="+token, nil)
+	cookies := (&http.Response{Header: hdr}).Cookies()
+	if len(cookies) != 1 || cookies[0].Name != dashboard.TokenCookie {
+		t.Fatalf("first visit set cookies %v, want one %s", cookies, dashboard.TokenCookie)
+	}
+	c := cookies[0]
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
+	}
+	if strings.Contains(c.Value, token) {
+		t.Errorf("cookie holds the token itself: %q", c.Value)
+	}
+	cookie := c.Name + "=" + c.Value
+
+	tests := []struct {
+		name     string
+		target   string
+		header   http.Header
+		want     int
+		location string // for redirects
+		cookie   bool   // whether a cookie is set
+	}{
+		{"page without token", "/", nil, 401, "", false},
+		{"api without token", "/api/runs", nil, 401, "", false},
+		{"asset without token", "/static/style.css", nil, 401, "", false},
+		{"bearer", "/", http.Header{"Authorization": {"Bearer " + token}}, 200, "", false},
+		{"bearer lower case", "/api/runs", http.Header{"Authorization": {"bearer " + token}}, 200, "", false},
+		{"wrong bearer", "/api/runs", http.Header{"Authorization": {"Bearer nope"}}, 401, "", false},
+		{"basic is not bearer", "/api/runs", http.Header{"Authorization": {"Basic " + token}}, 401, "", false},
+		{"token prefix", "/api/runs", http.Header{"Authorization": {"Bearer " + token[:5]}}, 401, "", false},
+		{"cookie", "/", http.Header{"Cookie": {cookie}}, 200, "", false},
+		{"cookie on api", "/api/runs/01RUNENQUEUE", http.Header{"Cookie": {cookie}}, 200, "", false},
+		{"wrong cookie", "/", http.Header{"Cookie": {dashboard.TokenCookie + "=abc"}}, 401, "", false},
+		{"raw token as cookie", "/", http.Header{"Cookie": {dashboard.TokenCookie + "=" + token}}, 401, "", false},
+		{"query on a page redirects without it", "/runs/01RUNENQUEUE?token=" + token, nil, 303, "/runs/01RUNENQUEUE", true},
+		{"query keeps other params", "/compare?base=A&token=" + url.QueryEscape(token) + "&head=B", nil, 303, "/compare?base=A&head=B", true},
+		{"query on api answers", "/api/runs?limit=1&token=" + token, nil, 200, "", true},
+		{"wrong query", "/?token=nope", nil, 401, "", false},
+		{"empty query", "/?token=", nil, 401, "", false},
+		{"query beats a stale cookie", "/?token=" + token, http.Header{"Cookie": {dashboard.TokenCookie + "=old"}}, 303, "/", true},
+		{"wrong bearer with right cookie", "/api/runs", http.Header{"Authorization": {"Bearer nope"}, "Cookie": {cookie}}, 401, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, hdr, body := get(t, h, "GET", tt.target, tt.header)
+			if status != tt.want {
+				t.Errorf("status %d, want %d; body:\n%.300s", status, tt.want, body)
+			}
+			if loc := hdr.Get("Location"); loc != tt.location {
+				t.Errorf("Location %q, want %q", loc, tt.location)
+			}
+			if got := hdr.Get("Set-Cookie") != ""; got != tt.cookie {
+				t.Errorf("sets a cookie: %v, want %v", got, tt.cookie)
+			}
+			if status == 401 {
+				if hdr.Get("WWW-Authenticate") == "" {
+					t.Errorf("401 without WWW-Authenticate")
+				}
+				if strings.Contains(body, token) {
+					t.Errorf("401 body shows the token")
+				}
+				if strings.HasPrefix(tt.target, "/api/") && !strings.Contains(body, `"error":`) {
+					t.Errorf("API 401 is not JSON: %s", body)
+				}
+			}
+		})
+	}
+}
+
+func TestNew_panicsWithoutStore(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Errorf("New with a nil Store did not panic")
+		}
+	}()
+	dashboard.New(dashboard.Config{})
+}

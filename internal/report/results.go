@@ -1,0 +1,252 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apiload/apiload/internal/format"
+	"github.com/apiload/apiload/loadtesting"
+)
+
+// Results writes the full report of one run: its name and id; target,
+// start, duration, clients, requests, successes and failures; throughput
+// and request rate; every latency percentile; the status codes (2xx and 3xx
+// green, 4xx yellow, 5xx and no response red, when o.Color); the first
+// o.MaxErrors error samples; and the run's configuration. Headers are shown
+// as stored, which is redacted.
+func Results(w io.Writer, r *loadtesting.Result, o Options) error {
+	if r == nil {
+		return fmt.Errorf("report: no result")
+	}
+	p := palette{o.Color}
+	m := r.Metrics
+	ew := &errWriter{w: w}
+
+	title := r.Name
+	if title == "" {
+		title = r.Method + " " + r.Path
+	}
+	ew.printf("%s  %s\n\n", p.bold(title), p.faint("run "+r.ID))
+
+	target := r.URL + " (in-process)"
+	if !r.InProcess {
+		target = r.URL + " (over HTTP)"
+	}
+	started := "unknown"
+	if !r.StartedAt.IsZero() {
+		started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 MST") + " (" + Ago(o.now(), r.StartedAt) + ")"
+	}
+	summary := [][]string{
+		{"Request", p.method(r.Method) + " " + r.Path},
+		{"Target", target},
+		{"Started", started},
+		{"Duration", format.Duration(r.Duration)},
+		{"Clients", strconv.Itoa(r.Clients)},
+		{"Requests", strconv.FormatInt(m.Requests, 10)},
+		{"Succeeded", fmt.Sprintf("%d (%s)", m.Succeeded, format.Percent(ratio(m.Succeeded, m.Requests)))},
+		{"Failed", failed(p, m)},
+		{"Throughput", format.Rate(m.Throughput) + " req/s (successful responses)"},
+		{"Request rate", format.Rate(m.RequestRate) + " req/s (all responses)"},
+		{"Data", fmt.Sprintf("%s received, %s sent", bytesText(m.BytesIn), bytesText(m.BytesOut))},
+	}
+	ew.table(nil, summary)
+
+	l := m.Latency
+	ew.section(p, "Latency")
+	ew.table(
+		[]string{"MIN", "MEAN", "STDDEV", "P50", "P75", "P90", "P95", "P99", "P99.9", "MAX"},
+		[][]string{{
+			format.Duration(l.Min), format.Duration(l.Mean), format.Duration(l.StdDev),
+			format.Duration(l.P50), format.Duration(l.P75), format.Duration(l.P90),
+			format.Duration(l.P95), format.Duration(l.P99), format.Duration(l.P999),
+			format.Duration(l.Max),
+		}})
+
+	ew.section(p, "Status codes")
+	if len(m.StatusCodes) == 0 {
+		ew.printf("none recorded\n")
+	} else {
+		codes := make([]int, 0, len(m.StatusCodes))
+		for c := range m.StatusCodes {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		rows := make([][]string, 0, len(codes))
+		for _, c := range codes {
+			label := strconv.Itoa(c)
+			if c == 0 {
+				label = "none"
+			}
+			n := m.StatusCodes[c]
+			rows = append(rows, []string{p.status(c, label), strconv.FormatInt(n, 10), format.Percent(ratio(n, m.Requests))})
+		}
+		ew.table([]string{"STATUS", "COUNT", "SHARE"}, rows)
+	}
+
+	if len(m.Errors) > 0 || m.Failed > 0 {
+		ew.errors(p, m, o.maxErrors())
+	}
+
+	ew.section(p, "Config")
+	ew.table(nil, configRows(r))
+	return ew.err
+}
+
+func failed(p palette, m loadtesting.Metrics) string {
+	s := fmt.Sprintf("%d (%s)", m.Failed, format.Percent(m.ErrorRate))
+	if m.Failed > 0 {
+		return p.red(s)
+	}
+	return s
+}
+
+// errors writes up to limit error samples and says how many failures are not
+// shown.
+func (ew *errWriter) errors(p palette, m loadtesting.Metrics, limit int) {
+	ew.section(p, "Errors")
+	shown := min(limit, len(m.Errors))
+	if shown > 0 {
+		rows := make([][]string, 0, shown)
+		for _, e := range m.Errors[:shown] {
+			status := "none"
+			if e.Status != 0 {
+				status = strconv.Itoa(e.Status)
+			}
+			msg := e.Message
+			if e.Body != "" {
+				msg += ": " + e.Body
+			}
+			rows = append(rows, []string{
+				strconv.FormatInt(e.Request, 10), format.Duration(e.At), p.status(e.Status, status), e.Kind, oneLine(msg, 100),
+			})
+		}
+		ew.table([]string{"REQUEST", "AT", "STATUS", "KIND", "MESSAGE"}, rows)
+	}
+	total := max(m.Failed, int64(len(m.Errors)))
+	if more := total - int64(shown); more > 0 {
+		note := fmt.Sprintf("and %d more failed requests", more)
+		if len(m.Errors) > shown {
+			note += fmt.Sprintf(" (--json has samples of the first %d)", len(m.Errors))
+		}
+		ew.printf("%s\n", note)
+	}
+}
+
+func configRows(r *loadtesting.Result) [][]string {
+	c := r.Config
+	rows := [][]string{}
+	if c.Requests > 0 {
+		rows = append(rows, []string{"Requests", strconv.FormatInt(c.Requests, 10)})
+	}
+	if c.Duration > 0 {
+		rows = append(rows, []string{"Duration", format.Duration(c.Duration)})
+	}
+	rate := "as fast as possible (closed model)"
+	if c.Rate > 0 {
+		rate = strconv.FormatFloat(c.Rate, 'g', -1, 64) + " req/s (open model)"
+	}
+	rows = append(rows,
+		[]string{"Clients", strconv.Itoa(r.Clients)},
+		[]string{"Rate", rate},
+		[]string{"Timeout", format.Duration(c.Timeout)},
+	)
+	if len(c.PathParams) > 0 {
+		keys := make([]string, 0, len(c.PathParams))
+		for k := range c.PathParams {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + c.PathParams[k]
+		}
+		rows = append(rows, []string{"Path params", strings.Join(parts, " ")})
+	}
+	if len(c.Query) > 0 {
+		rows = append(rows, []string{"Query", url.Values(c.Query).Encode()})
+	}
+	if len(c.Headers) > 0 {
+		keys := make([]string, 0, len(c.Headers))
+		for k := range c.Headers {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			label := ""
+			if i == 0 {
+				label = "Headers"
+			}
+			rows = append(rows, []string{label, k + ": " + oneLine(strings.Join(c.Headers[k], ", "), 80)})
+		}
+	}
+	switch {
+	case c.BodyFunc:
+		rows = append(rows, []string{"Body", "a fresh payload per request (BodyFunc)"})
+	case c.BodyBytes > 0:
+		rows = append(rows, []string{"Body", bytesText(int64(c.BodyBytes))})
+	}
+	if len(c.ExpectStatus) > 0 {
+		parts := make([]string, len(c.ExpectStatus))
+		for i, s := range c.ExpectStatus {
+			parts[i] = strconv.Itoa(s)
+		}
+		rows = append(rows, []string{"Success", "status " + strings.Join(parts, ", ")})
+	} else {
+		rows = append(rows, []string{"Success", "status 200..399"})
+	}
+	if len(c.Tags) > 0 {
+		rows = append(rows, []string{"Tags", strings.Join(c.Tags, ", ")})
+	}
+	return rows
+}
+
+// bytesText renders a byte count in binary units: 512 B, 12.3 KiB, 4.00 MiB.
+func bytesText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v := float64(n)
+	for _, u := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		v /= unit
+		if v < unit || u == "TiB" {
+			return format.Rate(v) + " " + u
+		}
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+func ratio(n, of int64) float64 {
+	if of <= 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// errWriter keeps the first write error so Results reads straight through.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (ew *errWriter) printf(format string, args ...any) {
+	if ew.err != nil {
+		return
+	}
+	_, ew.err = fmt.Fprintf(ew.w, format, args...)
+}
+
+func (ew *errWriter) section(p palette, title string) {
+	ew.printf("\n%s\n", p.bold(title))
+}
+
+func (ew *errWriter) table(header []string, rows [][]string) {
+	if ew.err != nil {
+		return
+	}
+	ew.err = table(ew.w, header, rows)
+}

@@ -1,0 +1,51 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apiload/apiload/loadtesting"
+)
+
+// Routes renders discovered routes: "Discovered N routes" and a table of
+// METHOD (coloured per verb), PATH, AUTH, PARAMS (only when some route has
+// one) and TAGS.
+func Routes(w io.Writer, routes []loadtesting.Route, o Options) error {
+	p := palette{on: o.Color}
+	noun := "routes"
+	if len(routes) == 1 {
+		noun = "route"
+	}
+	if _, err := fmt.Fprintf(w, "Discovered %d %s\n\n", len(routes), noun); err != nil {
+		return err
+	}
+	if len(routes) == 0 {
+		return nil
+	}
+	withParams := false
+	for _, r := range routes {
+		if len(r.Params) > 0 {
+			withParams = true
+		}
+	}
+	header := []string{"METHOD", "PATH", "AUTH"}
+	if withParams {
+		header = append(header, "PARAMS")
+	}
+	header = append(header, "TAGS")
+	rows := make([][]string, 0, len(routes))
+	for _, r := range routes {
+		auth := ""
+		if r.Auth {
+			auth = p.yellow("yes")
+		}
+		row := []string{p.method(r.Method), r.Path, auth}
+		if withParams {
+			row = append(row, strings.Join(r.Params, ", "))
+		}
+		row = append(row, strings.Join(r.Tags, ", "))
+		rows = append(rows, row)
+	}
+	return table(w, header, rows)
+}

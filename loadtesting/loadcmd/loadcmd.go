@@ -1,0 +1,171 @@
+// Package loadcmd is the load-testing command an app mounts in its own
+// CLI, so that every route it serves can be loaded with no per-endpoint
+// registration:
+//
+//	root.AddCommand(loadcmd.New(app.Router(),
+//		loadcmd.WithBaseURL("http://127.0.0.1:8000"),
+//		loadcmd.WithLogin(login)))
+//
+// gives `my-app api-load-test list|run|recent|results|compare`. Routes are
+// discovered from a *mux.Router (or a loadtesting.RouteLister); runs are
+// saved to the same store as loadtesting.Run and loadreport read.
+//
+// Exit codes follow ExitCode: 0 when a run completed (whatever the endpoint
+// answered), 1 for an operational failure, 2 for misconfiguration.
+package loadcmd
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/apiload/apiload/internal/cli"
+	"github.com/apiload/apiload/internal/report"
+	"github.com/apiload/apiload/loadtesting"
+)
+
+// Option configures the command New builds.
+type Option func(*options)
+
+type options struct {
+	baseURL  string
+	login    func(ctx context.Context, user string) (string, error)
+	storeURL string
+	name     string
+}
+
+// WithBaseURL sets the server `run` sends to by default (without
+// --in-process), e.g. "http://127.0.0.1:8000".
+func WithBaseURL(url string) Option { return func(o *options) { o.baseURL = url } }
+
+// WithLogin sets the hook `run --auth-as USER` calls once before the load;
+// the token it returns is sent as "Authorization: Bearer <token>".
+func WithLogin(login func(ctx context.Context, user string) (token string, err error)) Option {
+	return func(o *options) { o.login = login }
+}
+
+// WithStore sets the default store URL (the --store flag's default);
+// without it, loadtesting.DefaultStoreURL() ($APILOAD_STORE or the file
+// store in the user's cache directory).
+func WithStore(url string) Option { return func(o *options) { o.storeURL = url } }
+
+// WithName sets the command's name; default "api-load-test".
+func WithName(name string) Option { return func(o *options) { o.name = name } }
+
+// New returns the `api-load-test` command for the app whose handler is h.
+// It panics if h is nil (a programming error). The command writes to the
+// streams cobra gives it (cmd.SetOut / SetErr) and draws a progress bar only
+// when stderr is a terminal.
+func New(h http.Handler, opts ...Option) *cobra.Command {
+	if h == nil {
+		panic("loadcmd: New with a nil handler")
+	}
+	o := options{name: "api-load-test"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.storeURL == "" {
+		o.storeURL = loadtesting.DefaultStoreURL()
+	}
+	storeURL := o.storeURL
+	app := &cli.App{
+		IO:          cli.System(),
+		Store:       func(context.Context) (loadtesting.Store, error) { return cli.OpenStoreFlag(storeURL) },
+		Now:         time.Now,
+		CommandPath: o.name,
+	}
+	cmd := &cobra.Command{
+		Use:   o.name,
+		Short: "Load-test this app's API routes",
+		Long: `Load-test any route of this app, with no per-endpoint registration.
+
+'list' shows the routes discovered from the app's router; 'run PATH' sends
+load to one and reports latency percentiles, throughput, status codes and
+sampled errors; 'recent', 'results' and 'compare' read the stored runs
+(the same store as go test's loadtesting.Run and the loadreport tool).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		app.IO = cli.Streams(c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+		app.CommandPath = cmd.CommandPath()
+		return nil
+	}
+	cmd.PersistentFlags().StringVar(&storeURL, "store", o.storeURL,
+		"save and read runs in the store at `URL`: redis://host:port/db, file:///abs/dir or none")
+	cmd.PersistentFlags().Lookup("store").DefValue = cli.RedactURL(o.storeURL)
+	cmd.AddCommand(
+		newListCmd(app, h),
+		cli.NewAppRunCmd(app, cli.RunTarget{Handler: h, DefaultBaseURL: o.baseURL, Login: o.login}, nil),
+		cli.NewRecentCmd(app, nil),
+		cli.NewResultsCmd(app, nil),
+		cli.NewCompareCmd(app, nil),
+	)
+	return cmd
+}
+
+// ExitCode maps an error from executing the command to the process exit
+// status: 0 for nil, 2 for misconfiguration (a bad flag, a missing
+// placeholder), 1 for anything else. Use it in main:
+//
+//	os.Exit(loadcmd.ExitCode(root.ExecuteContext(ctx)))
+func ExitCode(err error) int { return cli.ExitCode(err) }
+
+func newListCmd(app *cli.App, h http.Handler) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the routes this app serves",
+		Long: `List the routes discovered from the app's router, one per method and path:
+METHOD, PATH, AUTH (whether the route needs a login: marked by the app, or
+answering 401/403 to an unauthenticated GET), PARAMS (the path placeholders
+to fill with 'run --path-param') and TAGS.`,
+		Example: "  " + "my-app api-load-test list\n  my-app api-load-test list --json | jq -r '.[].path'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			routes, err := loadtesting.Routes(h)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return report.JSON(app.IO.Out, routesJSON(routes))
+			}
+			return report.Routes(app.IO.Out, routes, report.Options{Color: app.IO.Color})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the routes as JSON")
+	return cmd
+}
+
+type routeJSON struct {
+	Method string   `json:"method"`
+	Path   string   `json:"path"`
+	Params []string `json:"params"`
+	Auth   bool     `json:"auth"`
+	Tags   []string `json:"tags"`
+	Name   string   `json:"name,omitempty"`
+}
+
+func routesJSON(rs []loadtesting.Route) []routeJSON {
+	out := make([]routeJSON, 0, len(rs))
+	for _, r := range rs {
+		j := routeJSON{Method: r.Method, Path: r.Path, Params: r.Params, Auth: r.Auth, Tags: r.Tags, Name: r.Name}
+		if j.Params == nil {
+			j.Params = []string{}
+		}
+		if j.Tags == nil {
+			j.Tags = []string{}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// Do sends req to the target of the run in progress: the app's handler for
+// an --in-process run, else the run's base URL. Call it from the login hook
+// (WithLogin) so the token comes from the server the load goes to; req's
+// URL is a path such as "/api/v1/auth/login" and its context is the one the
+// hook was given. The caller closes the response body.
+func Do(req *http.Request) (*http.Response, error) { return cli.DoInTarget(req) }

@@ -1,0 +1,86 @@
+package loadtesting
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/apiload/apiload/internal/engine"
+)
+
+// Running is a load run in progress, from Start. Its Progress may be read
+// from any goroutine while the run goes on; Wait returns the Result.
+type Running struct {
+	runner    *engine.Runner
+	cfg       Config // resolved
+	target    *url.URL
+	inProcess bool
+}
+
+// Progress is a snapshot of a run in progress.
+type Progress struct {
+	// Done counts finished requests; Failed those of them that failed.
+	Done, Failed int64
+	// Total is the request count bound (0 when the run is bounded by time only).
+	Total int64
+	// Elapsed is the time since the run started; Duration its time bound (0 if none).
+	Elapsed, Duration time.Duration
+}
+
+// Start checks cfg and begins its load in the background, as Exec does,
+// returning a *ConfigError before anything is sent when cfg is invalid.
+// Call Wait for the Result. Start saves nothing; it is for callers that
+// show progress while a run goes on (the CLIs' progress bar).
+func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
+	c := cfg.resolved()
+	target, err := c.validate(h)
+	if err != nil {
+		return nil, err
+	}
+	inProcess := c.BaseURL == ""
+	var tr engine.Transport
+	if inProcess {
+		tr = engine.InProcess(h)
+	} else {
+		tr = engine.HTTP(c.Clients)
+	}
+	plan := engine.Plan{
+		Method:    c.Method,
+		URL:       target,
+		Header:    c.Headers,
+		Body:      c.Body,
+		BodyFunc:  c.BodyFunc,
+		Requests:  c.Requests,
+		Duration:  c.Duration,
+		Clients:   c.Clients,
+		Rate:      c.Rate,
+		Timeout:   c.Timeout,
+		Transport: tr,
+	}
+	if len(c.ExpectStatus) > 0 {
+		ok := slices.Clone(c.ExpectStatus)
+		plan.Success = func(s int) bool { return slices.Contains(ok, s) }
+	}
+	return &Running{runner: engine.Start(ctx, plan), cfg: c, target: target, inProcess: inProcess}, nil
+}
+
+// Progress returns the counters so far. It is cheap and safe for
+// concurrent use.
+func (r *Running) Progress() Progress {
+	p := r.runner.Progress()
+	return Progress{Done: p.Done, Failed: p.Failed, Total: r.cfg.Requests, Elapsed: p.Elapsed, Duration: r.cfg.Duration}
+}
+
+// Wait blocks until the run ends and returns its Result. When the run's
+// context ended it early, the partial Result comes with the context's
+// error. Call it once.
+func (r *Running) Wait() (*Result, error) {
+	rep, runErr := r.runner.Wait()
+	res, err := newResult(r.cfg, r.target, r.inProcess, rep)
+	if err != nil {
+		return nil, err
+	}
+	return res, runErr
+}
