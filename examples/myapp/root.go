@@ -25,8 +25,9 @@ func newRoot() *cobra.Command {
 		Use:           "myapp",
 		Short:         "The apiload example service",
 		SilenceUsage:  true,
-		SilenceErrors: false,
+		SilenceErrors: true, // run prints the error, and a help line for misuse
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newServeCmd(),
 		newAuthCmd(),
@@ -83,7 +84,12 @@ func newAuthCmd() *cobra.Command {
 		Use:     "login EMAIL",
 		Short:   "Log in as EMAIL against a running server",
 		Example: "  myapp auth login alice@example.com --print-token",
-		Args:    cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("want one EMAIL argument, got %d", len(args))}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			token, err := loginAt(cmd.Context(), http.DefaultClient, baseURL, args[0])
 			if err != nil {
@@ -155,3 +161,11 @@ func readToken(resp *http.Response, user string) (string, error) {
 	}
 	return out.Token, nil
 }
+
+// usageError is misuse of one of myapp's own commands (a bad flag, a
+// missing argument): run exits 2 for it, as loadcmd.ExitCode does for the
+// api-load-test commands.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }

@@ -12,12 +12,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/internal/report"
@@ -266,7 +269,7 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 	if o.Duration < 0 {
 		bad("--duration %v: must be positive", o.Duration)
 	}
-	if o.Rate < 0 {
+	if o.Rate < 0 || o.Rate != o.Rate {
 		bad("--rate %v: must be 0 (as fast as possible) or positive", o.Rate)
 	}
 
@@ -307,6 +310,15 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		}
 	}
 
+	if cfg.Method != "" && !httpguts.ValidHeaderFieldName(cfg.Method) {
+		bad("--method %q: not a valid HTTP method", o.Method)
+	}
+	for _, s := range o.ExpectStatus {
+		if s < 100 || s > 599 {
+			bad("--expect-status %d: not an HTTP status (100..599)", s)
+		}
+	}
+
 	for _, h := range o.Headers {
 		k, v, ok := splitHeader(h)
 		if !ok {
@@ -317,10 +329,15 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 	}
 	if pp, err := pairs("--path-param", o.PathParams); err != nil {
 		probs = append(probs, err...)
-	} else if len(pp) > 0 {
-		cfg.PathParams = map[string]string{}
-		for k, vs := range pp {
-			cfg.PathParams[k] = vs[len(vs)-1]
+	} else {
+		if len(pp) > 0 {
+			cfg.PathParams = map[string]string{}
+			for k, vs := range pp {
+				cfg.PathParams[k] = vs[len(vs)-1]
+			}
+		}
+		if strings.HasPrefix(cfg.Path, "/") {
+			probs = append(probs, checkPlaceholders(cfg.Path, cfg.PathParams)...)
 		}
 	}
 	if q, err := pairs("--query", o.Query); err != nil {
@@ -367,6 +384,52 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 	return cfg, nil
 }
 
+// checkPlaceholders names every placeholder of path that params does not
+// fill and every param that fills none, so that a run with a missing
+// placeholder exits 2 before the server is dialled or the login hook runs.
+func checkPlaceholders(path string, params map[string]string) []string {
+	names := placeholders(path)
+	var probs, missing, unknown []string
+	for _, n := range names {
+		if _, ok := params[n]; !ok {
+			missing = append(missing, strconv.Quote(n))
+		}
+	}
+	switch {
+	case len(missing) == 1:
+		probs = append(probs, fmt.Sprintf("path %q: no value for placeholder %s (set --path-param NAME=VALUE)", path, missing[0]))
+	case len(missing) > 1:
+		probs = append(probs, fmt.Sprintf("path %q: no value for placeholders %s (set --path-param NAME=VALUE)", path, strings.Join(missing, ", ")))
+	}
+	for k := range params {
+		if !slices.Contains(names, k) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		probs = append(probs, fmt.Sprintf("--path-param %s: no such placeholder in path %q", strings.Join(unknown, ", "), path))
+	}
+	return probs
+}
+
+// placeholders returns the names of path's {placeholders} in order, read
+// by loadtesting itself: Routes derives a listed route's Params from its
+// Path.
+func placeholders(path string) []string {
+	rs, err := loadtesting.RoutesWith(pathOnly{Method: http.MethodGet, Path: path}, loadtesting.RouteOptions{NoProbe: true})
+	if err != nil || len(rs) == 0 {
+		return nil
+	}
+	return rs[0].Params
+}
+
+// pathOnly lists one route and serves nothing; see placeholders.
+type pathOnly loadtesting.Route
+
+func (p pathOnly) Routes() []loadtesting.Route                    { return []loadtesting.Route{loadtesting.Route(p)} }
+func (pathOnly) ServeHTTP(w http.ResponseWriter, _ *http.Request) { http.NotFound(w, nil) }
+
 func checkBaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -392,10 +455,20 @@ func splitHeader(s string) (key, value string, ok bool) {
 	return key, value, true
 }
 
-// redactFlagHeader hides the value of a sensitive header in an error.
+// redactFlagHeader hides the value in a malformed --header when it may be
+// a secret: when the name (the text before ':' or '=', or else the first
+// word, as in "Authorization Bearer xyz") is a sensitive header's, or empty.
 func redactFlagHeader(s string) string {
-	if k, _, ok := splitHeader(s); ok && loadtesting.IsSensitiveHeader(k) {
-		return k + "=" + loadtesting.Redacted
+	t := strings.TrimSpace(s)
+	end := strings.IndexAny(t, ":=")
+	if end < 0 {
+		end = strings.IndexAny(t, " \t")
+	}
+	if end < 0 {
+		return s // a bare word: no value to hide
+	}
+	if name := strings.TrimSpace(t[:end]); name == "" || loadtesting.IsSensitiveHeader(name) {
+		return t[:end+1] + loadtesting.Redacted
 	}
 	return s
 }

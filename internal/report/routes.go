@@ -17,11 +17,14 @@ func Routes(w io.Writer, routes []loadtesting.Route, o Options) error {
 	if len(routes) == 1 {
 		noun = "route"
 	}
-	if _, err := fmt.Fprintf(w, "Discovered %d %s\n\n", len(routes), noun); err != nil {
+	if _, err := fmt.Fprintf(w, "Discovered %d %s\n", len(routes), noun); err != nil {
 		return err
 	}
 	if len(routes) == 0 {
 		return nil
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
+		return err
 	}
 	withParams := false
 	for _, r := range routes {

@@ -88,6 +88,9 @@ sampled errors; 'recent', 'results' and 'compare' read the stored runs
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// A bad flag anywhere below is misuse (exit 2), whichever root the
+	// command is mounted under.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usagef("%w", err) })
 	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		app.IO = cli.Streams(c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
 		app.CommandPath = cmd.CommandPath()
