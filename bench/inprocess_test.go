@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -48,7 +51,114 @@ func BenchmarkInProcess(b *testing.B) {
 		}
 		b.ReportMetric(res.Metrics.RequestRate, "req/s")
 		b.ReportMetric(float64(res.Metrics.Latency.P99), "p99-ns")
+		b.ReportMetric(float64(res.Metrics.GeneratorCPUPerRequest), "cpu-ns/req")
 	})
+	b.Run("vegeta", func(b *testing.B) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		if n := vegetaInProcess(trivial, b.N, procs); n != b.N {
+			b.Fatalf("%d of %d succeeded", n, b.N)
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	})
+}
+
+// BenchmarkInProcessRatio runs the raw loop, apiload and vegeta's library
+// attacker (over an in-process RoundTripper) on the same handler, one
+// after the other in rounds of a fixed number of requests, and reports the
+// median rates and apiload's ratios to the other two. Each op is 5 rounds.
+func BenchmarkInProcessRatio(b *testing.B) {
+	const n, rounds = 300_000, 5
+	procs := runtime.GOMAXPROCS(0)
+	var raw, api, veg []float64
+	for range b.N {
+		for range rounds {
+			raw = append(raw, rate(n, func() { rawLoop(trivial, n, procs) }))
+			api = append(api, rate(n, func() {
+				res, err := loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Requests: n, Clients: procs})
+				if err != nil || res.Metrics.Succeeded != n {
+					b.Fatalf("apiload: %v, %d succeeded", err, res.Metrics.Succeeded)
+				}
+			}))
+			veg = append(veg, rate(n, func() {
+				if got := vegetaInProcess(trivial, n, procs); got != n {
+					b.Fatalf("vegeta: %d of %d succeeded", got, n)
+				}
+			}))
+		}
+	}
+	r, a, v := median(raw), median(api), median(veg)
+	b.ReportMetric(r, "raw-req/s")
+	b.ReportMetric(a, "apiload-req/s")
+	b.ReportMetric(v, "vegeta-req/s")
+	b.ReportMetric(a/r, "apiload/raw")
+	b.ReportMetric(a/v, "apiload/vegeta")
+}
+
+func rate(n int, f func()) float64 {
+	start := time.Now()
+	f()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// rawLoop is testing.B.RunParallel's loop without the harness: procs
+// goroutines call ServeHTTP with a new httptest.ResponseRecorder n times in all.
+func rawLoop(h http.Handler, n, procs int) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	var wg sync.WaitGroup
+	for i := range procs {
+		share := n / procs
+		if i < n%procs {
+			share++
+		}
+		wg.Go(func() {
+			for range share {
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// roundTripper calls the handler in-process, as vegeta would be set up to
+// load a handler without a socket.
+type roundTripper struct{ h http.Handler }
+
+func (t roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// vegetaInProcess sends n requests through vegeta's attacker at its
+// maximum rate with workers workers, and returns how many got a 200.
+func vegetaInProcess(h http.Handler, n, workers int) int {
+	atk := vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: roundTripper{h}}),
+		vegeta.Workers(uint64(workers)), vegeta.MaxWorkers(uint64(workers)),
+	)
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: "http://localhost/"})
+	ok, seen := 0, 0
+	for res := range atk.Attack(tr, vegeta.Rate{Freq: 0}, 0, "inprocess") {
+		if seen < n && res.Code == http.StatusOK {
+			ok++
+		}
+		seen++
+		if seen == n {
+			atk.Stop() // then drain what is in flight
+		}
+	}
+	return ok
 }
 
 // BenchmarkMemory runs 1e5 and 1e6 in-process requests and reports the

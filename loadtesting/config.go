@@ -60,6 +60,10 @@ type Config struct {
 	// schedule and latency counts from each request's scheduled time, so a
 	// server that falls behind shows its queueing delay.
 	Rate float64
+	// RampTo, with Rate and Duration set, changes the send rate linearly
+	// from Rate at the start to RampTo at the end of Duration (requests per
+	// second; it may be lower than Rate). 0 (the default) keeps Rate.
+	RampTo float64
 	// Timeout bounds each request from the moment it is sent. Default 30s.
 	Timeout time.Duration
 
@@ -150,6 +154,14 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 	}
 	if c.Rate < 0 || c.Rate != c.Rate {
 		add("Rate %v: must be 0 (as fast as possible) or positive", c.Rate)
+	}
+	switch {
+	case c.RampTo < 0 || c.RampTo != c.RampTo:
+		add("RampTo %v: must be 0 (constant Rate) or positive", c.RampTo)
+	case c.RampTo > 0 && c.Rate == 0:
+		add("RampTo %v: needs Rate, the starting rate (a ramp is for the open model)", c.RampTo)
+	case c.RampTo > 0 && c.Duration == 0:
+		add("RampTo %v: needs Duration, the time the ramp takes", c.RampTo)
 	}
 	if c.Timeout < 0 {
 		add("Timeout %v: must be 0 (default %v) or positive", c.Timeout, DefaultTimeout)

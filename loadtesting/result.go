@@ -55,6 +55,7 @@ type RunConfig struct {
 	Requests     int64
 	Duration     time.Duration
 	Rate         float64
+	RampTo       float64 // 0: no ramp
 	Timeout      time.Duration
 	PathParams   map[string]string
 	Query        url.Values
@@ -87,6 +88,45 @@ type Metrics struct {
 	BytesOut int64
 	// Errors holds the first 100 failures.
 	Errors []ErrorSample
+
+	// GeneratorCPU is the CPU time (user + system, from getrusage) that the
+	// load-generating process used during the run. In-process runs call
+	// the handler in the same process, so there it includes the handler's
+	// CPU too; it is the generator's own cost only for runs with a BaseURL.
+	GeneratorCPU time.Duration
+	// GeneratorCPUPerRequest is GeneratorCPU / Requests.
+	GeneratorCPUPerRequest time.Duration
+	// GeneratorCores is how many CPUs the process could use (GOMAXPROCS).
+	GeneratorCores int
+	// GeneratorBusy is GeneratorCPU / (GeneratorCores × Duration), from 0
+	// to about 1: the share of its CPUs the generator kept busy.
+	GeneratorBusy float64
+	// GeneratorBound is true when a run with a BaseURL used nearly all the
+	// CPU it had (GeneratorBusy >= 0.9): the generator, not the target, was
+	// likely the bottleneck, and the rates measured say more about the
+	// generator. GeneratorWarning then says so in words.
+	GeneratorBound   bool
+	GeneratorWarning string
+}
+
+// generatorBusyLimit is the share of its CPUs above which an out-of-process
+// generator counts as the likely bottleneck.
+const generatorBusyLimit = 0.9
+
+// setGenerator fills the Generator fields from the run's CPU time.
+func (m *Metrics) setGenerator(cpu time.Duration, cores int, wall time.Duration, inProcess bool) {
+	m.GeneratorCPU, m.GeneratorCores = cpu, cores
+	if m.Requests > 0 {
+		m.GeneratorCPUPerRequest = cpu / time.Duration(m.Requests)
+	}
+	if cores > 0 && wall > 0 {
+		m.GeneratorBusy = cpu.Seconds() / (float64(cores) * wall.Seconds())
+	}
+	if !inProcess && m.GeneratorBusy >= generatorBusyLimit {
+		m.GeneratorBound = true
+		m.GeneratorWarning = fmt.Sprintf("the load generator used %.2f of its %d CPUs (%s busy): it, not the target, likely limited the rate; give it more CPUs or run it on another machine",
+			m.GeneratorBusy*float64(cores), cores, format.Percent(m.GeneratorBusy))
+	}
 }
 
 // Latency summarises a latency distribution. Percentiles come from the HDR
@@ -136,10 +176,14 @@ func (r *Result) OneLine() string {
 	if !r.InProcess {
 		mode = r.URL
 	}
-	return fmt.Sprintf("%s %s (%s): %d requests, %d clients, %s req/s, p50 %s p95 %s p99 %s, errors %s, id %s",
+	line := fmt.Sprintf("%s %s (%s): %d requests, %d clients, %s req/s, p50 %s p95 %s p99 %s, errors %s, generator cpu %s/req, id %s",
 		r.Method, r.Path, mode, m.Requests, r.Clients, format.Rate(m.RequestRate),
 		format.Duration(m.Latency.P50), format.Duration(m.Latency.P95), format.Duration(m.Latency.P99),
-		format.Percent(m.ErrorRate), r.ID)
+		format.Percent(m.ErrorRate), format.Duration(m.GeneratorCPUPerRequest), r.ID)
+	if m.GeneratorWarning != "" {
+		line += "; warning: " + m.GeneratorWarning
+	}
+	return line
 }
 
 // StatusSummary renders the status distribution in ascending order, e.g.
@@ -183,6 +227,7 @@ type runConfigJSON struct {
 	Requests     int64             `json:"requests"`
 	DurationMS   float64           `json:"duration_ms"`
 	Rate         float64           `json:"rate"`
+	RampTo       float64           `json:"ramp_to,omitempty"`
 	TimeoutMS    float64           `json:"timeout_ms"`
 	PathParams   map[string]string `json:"path_params,omitempty"`
 	Query        url.Values        `json:"query,omitempty"`
@@ -205,6 +250,13 @@ type metricsJSON struct {
 	BytesIn     int64             `json:"bytes_in"`
 	BytesOut    int64             `json:"bytes_out"`
 	Errors      []errorSampleJSON `json:"errors"`
+
+	GeneratorCPUMS           float64 `json:"generator_cpu_ms"`
+	GeneratorCPUPerRequestMS float64 `json:"generator_cpu_per_request_ms"`
+	GeneratorCores           int     `json:"generator_cores"`
+	GeneratorBusy            float64 `json:"generator_busy"`
+	GeneratorBound           bool    `json:"generator_bound"`
+	GeneratorWarning         string  `json:"generator_warning,omitempty"`
 }
 
 type latencyJSON struct {
@@ -237,7 +289,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Schema: r.Schema, ID: r.ID, Name: r.Name, Method: r.Method, Path: r.Path, URL: r.URL,
 		StartedAt: r.StartedAt, DurationMS: ms(r.Duration), Clients: r.Clients, InProcess: r.InProcess,
 		Config: runConfigJSON{
-			Requests: r.Config.Requests, DurationMS: ms(r.Config.Duration), Rate: r.Config.Rate,
+			Requests: r.Config.Requests, DurationMS: ms(r.Config.Duration), Rate: r.Config.Rate, RampTo: r.Config.RampTo,
 			TimeoutMS: ms(r.Config.Timeout), PathParams: r.Config.PathParams, Query: r.Config.Query,
 			Headers: r.Config.Headers, BodyBytes: r.Config.BodyBytes, BodyFunc: r.Config.BodyFunc,
 			ExpectStatus: r.Config.ExpectStatus, Tags: r.Config.Tags,
@@ -250,7 +302,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 				P90: ms(l.P90), P95: ms(l.P95), P99: ms(l.P99), P999: ms(l.P999), Max: ms(l.Max),
 			},
 			StatusCodes: m.StatusCodes, BytesIn: m.BytesIn, BytesOut: m.BytesOut,
-			Errors: make([]errorSampleJSON, 0, len(m.Errors)),
+			Errors:         make([]errorSampleJSON, 0, len(m.Errors)),
+			GeneratorCPUMS: ms(m.GeneratorCPU), GeneratorCPUPerRequestMS: ms(m.GeneratorCPUPerRequest),
+			GeneratorCores: m.GeneratorCores, GeneratorBusy: m.GeneratorBusy,
+			GeneratorBound: m.GeneratorBound, GeneratorWarning: m.GeneratorWarning,
 		},
 		Histogram: r.Histogram,
 	}
@@ -276,7 +331,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 		Schema: j.Schema, ID: j.ID, Name: j.Name, Method: j.Method, Path: j.Path, URL: j.URL,
 		StartedAt: j.StartedAt, Duration: fromMS(j.DurationMS), Clients: j.Clients, InProcess: j.InProcess,
 		Config: RunConfig{
-			Requests: j.Config.Requests, Duration: fromMS(j.Config.DurationMS), Rate: j.Config.Rate,
+			Requests: j.Config.Requests, Duration: fromMS(j.Config.DurationMS), Rate: j.Config.Rate, RampTo: j.Config.RampTo,
 			Timeout: fromMS(j.Config.TimeoutMS), PathParams: j.Config.PathParams, Query: j.Config.Query,
 			Headers: j.Config.Headers, BodyBytes: j.Config.BodyBytes, BodyFunc: j.Config.BodyFunc,
 			ExpectStatus: j.Config.ExpectStatus, Tags: j.Config.Tags,
@@ -290,6 +345,9 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 				P999: fromMS(l.P999), Max: fromMS(l.Max),
 			},
 			StatusCodes: j.Metrics.StatusCodes, BytesIn: j.Metrics.BytesIn, BytesOut: j.Metrics.BytesOut,
+			GeneratorCPU: fromMS(j.Metrics.GeneratorCPUMS), GeneratorCPUPerRequest: fromMS(j.Metrics.GeneratorCPUPerRequestMS),
+			GeneratorCores: j.Metrics.GeneratorCores, GeneratorBusy: j.Metrics.GeneratorBusy,
+			GeneratorBound: j.Metrics.GeneratorBound, GeneratorWarning: j.Metrics.GeneratorWarning,
 		},
 		Histogram: j.Histogram,
 	}

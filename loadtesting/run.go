@@ -105,7 +105,7 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 		Clients:   c.Clients,
 		InProcess: inProcess,
 		Config: RunConfig{
-			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, Timeout: c.Timeout,
+			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, RampTo: c.RampTo, Timeout: c.Timeout,
 			PathParams: c.PathParams, Query: c.Query, Headers: RedactHeaders(c.Headers),
 			BodyBytes: len(c.Body), BodyFunc: c.BodyFunc != nil,
 			ExpectStatus: c.ExpectStatus, Tags: c.Tags,
@@ -118,6 +118,7 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 		res.URL = redactURL(target)
 	}
 	res.Metrics = metricsFrom(rep)
+	res.Metrics.setGenerator(rep.CPU, rep.Cores, rep.Elapsed, inProcess)
 	return res, nil
 }
 

@@ -56,6 +56,7 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 		Duration:  c.Duration,
 		Clients:   c.Clients,
 		Rate:      c.Rate,
+		RampTo:    c.RampTo,
 		Timeout:   c.Timeout,
 		Transport: tr,
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math"
 	"net/http"
 	"runtime"
 	"sync"
@@ -52,9 +51,21 @@ type Report struct {
 	Errors []Sample
 
 	// LateSends counts open-model requests sent more than a millisecond
-	// after their scheduled time; MaxLag is the largest such delay.
+	// after their scheduled time; MaxLag is the largest send lag seen.
 	LateSends int64
 	MaxLag    time.Duration
+	// SendLag holds, for open-model runs, every request's send lag (actual
+	// minus scheduled send time) in nanoseconds; it is empty in the closed
+	// model. Lag is not hidden by catching up: a late request is sent at
+	// once, and its latency still counts from its scheduled time.
+	SendLag *hdrhistogram.Histogram
+
+	// CPU is the process's CPU time (user + system, from getrusage) over
+	// the run. It is the generator's own cost for runs over the network;
+	// in-process it includes the handler's. 0 where getrusage is missing.
+	CPU time.Duration
+	// Cores is how many CPUs the process could use (GOMAXPROCS) during the run.
+	Cores int
 }
 
 // Progress is a cheap snapshot of a run in flight.
@@ -125,8 +136,13 @@ func Start(ctx context.Context, p Plan) *Runner {
 	}
 	nshards := min(clients, runtime.GOMAXPROCS(0))
 	for range max(nshards, 1) {
-		r.shards = append(r.shards, &shard{hist: NewHistogram()})
+		sh := &shard{hist: NewHistogram()}
+		if p.Rate > 0 {
+			sh.lag = NewHistogram()
+		}
+		r.shards = append(r.shards, sh)
 	}
+	cpu0 := processCPU()
 	r.start = time.Now()
 	var durTimer *time.Timer
 	if p.Duration > 0 {
@@ -141,12 +157,15 @@ func Start(ctx context.Context, p Plan) *Runner {
 	go func() {
 		r.wg.Wait()
 		end := time.Now()
+		cpu := processCPU() - cpu0
 		if durTimer != nil {
 			durTimer.Stop()
 		}
 		close(r.stopWatchdog)
 		<-r.watchdogDone
-		r.result <- runResult{r.report(end), ctx.Err()}
+		rep := r.report(end)
+		rep.CPU, rep.Cores = cpu, runtime.GOMAXPROCS(0)
+		r.result <- runResult{rep, ctx.Err()}
 	}()
 	return r
 }
@@ -207,16 +226,15 @@ func (r *Runner) batch() int64 {
 
 func (r *Runner) work(w *worker) {
 	sender := r.plan.Transport.NewSender()
-	var timer *time.Timer
-	batch := r.batch()
-	var interval float64
-	if r.plan.Rate > 0 {
-		interval = float64(time.Second) / r.plan.Rate
+	fast, _ := sender.(planSender)
+	if fast != nil && !fast.preparePlan(&r.plan) {
+		fast = nil
 	}
+	cn, _ := sender.(canceler)
+	batch := r.batch()
+	pace := newPacer(&r.plan)
 	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
+		pace.close()
 		if w.state.Load() == stateAbandoned {
 			return // the watchdog finished our recorder and accounted for us
 		}
@@ -233,26 +251,17 @@ func (r *Runner) work(w *worker) {
 				return
 			}
 			var sched time.Time
-			if interval > 0 {
-				offset := time.Duration(math.Round(float64(n) * interval))
-				if r.plan.Duration > 0 && offset >= r.plan.Duration {
+			if r.plan.Rate > 0 {
+				offset, ok := pace.offset(n)
+				if !ok {
 					return
 				}
 				sched = r.start.Add(offset)
-				if wait := time.Until(sched); wait > 0 {
-					if timer == nil {
-						timer = time.NewTimer(wait)
-					} else {
-						timer.Reset(wait)
-					}
-					select {
-					case <-timer.C:
-					case <-r.ctx.Done():
-						return
-					}
+				if !pace.wait(r.ctx, sched) {
+					return
 				}
 			}
-			if !r.send(w, sender, n, sched) {
+			if !r.send(w, sender, fast, cn, n, sched) {
 				return // abandoned by the watchdog: the run goes on without this goroutine
 			}
 		}
@@ -261,7 +270,7 @@ func (r *Runner) work(w *worker) {
 
 // send performs request n and records it. It returns false when the
 // watchdog abandoned the worker while the request hung.
-func (r *Runner) send(w *worker, s Sender, n int64, sched time.Time) bool {
+func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64, sched time.Time) bool {
 	p := &r.plan
 	body := p.Body
 	if p.BodyFunc != nil {
@@ -277,16 +286,23 @@ func (r *Runner) send(w *worker, s Sender, n int64, sched time.Time) bool {
 	now := time.Now()
 	if sched.IsZero() {
 		sched = now
-	} else if lag := now.Sub(sched); lag > lateThreshold {
-		w.rec.late++
-		w.rec.maxLag = max(w.rec.maxLag, lag)
+	} else {
+		w.rec.lagged(now.Sub(sched))
 	}
-	rc := &reqCtx{parent: r.ctx, deadline: now.Add(p.Timeout), n: n, sched: sched, sent: now}
-	req := r.newRequest(rc, body)
+	rc := &reqCtx{parent: r.ctx, deadline: now.Add(p.Timeout), n: n, sched: sched, sent: now, onCancel: cn}
+	var req *http.Request
+	if fast == nil {
+		req = r.newRequest(rc, body)
+	}
 	w.state.Store(stateInFlight)
 	w.cur.Store(rc)
 	var out Outcome
-	err := s.Send(req, &out)
+	var err error
+	if fast != nil {
+		err = fast.sendPlan(rc, body, &out)
+	} else {
+		err = s.Send(req, &out)
+	}
 	end := time.Now()
 	w.cur.Store(nil)
 	if !w.state.CompareAndSwap(stateInFlight, stateIdle) {

@@ -26,6 +26,10 @@ type Plan struct {
 	Clients int
 	// Rate is the open model's send rate in requests per second; 0 selects the closed model.
 	Rate float64
+	// RampTo, with Rate > 0 and Duration > 0, makes the send rate change
+	// linearly from Rate at the start to RampTo at Duration (requests per
+	// second; it may be lower than Rate). 0 keeps the rate constant.
+	RampTo float64
 	// Timeout bounds each request from the moment it is sent.
 	Timeout time.Duration
 	// Success reports whether a status counts as a success.

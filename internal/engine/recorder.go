@@ -28,6 +28,7 @@ func NewHistogram() *hdrhistogram.Histogram {
 type shard struct {
 	mu   sync.Mutex
 	hist *hdrhistogram.Histogram
+	lag  *hdrhistogram.Histogram // open model only: send lag
 }
 
 const batchSize = 256
@@ -39,6 +40,8 @@ type recorder struct {
 	shard *shard
 	lat   [batchSize]int64
 	nlat  int
+	lags  [batchSize]int64 // open model: send lags, flushed with lat
+	nlags int
 
 	status    [1000]int64 // by status code; 0 = no response
 	succeeded int64
@@ -79,16 +82,35 @@ func (r *recorder) record(lat time.Duration, status int, ok bool, in, out int64)
 	r.done.Store(r.succeeded + r.failed)
 }
 
+// lagged notes an open-model send that left lag after its scheduled time.
+func (r *recorder) lagged(lag time.Duration) {
+	if lag > lateThreshold {
+		r.late++
+	}
+	r.maxLag = max(r.maxLag, lag)
+	v := min(max(int64(lag), histLowest), histHighest)
+	r.lags[r.nlags] = v
+	r.nlags++
+	if r.nlags == batchSize {
+		r.flush()
+	}
+}
+
 func (r *recorder) flush() {
-	if r.nlat == 0 {
+	if r.nlat == 0 && r.nlags == 0 {
 		return
 	}
 	r.shard.mu.Lock()
 	for _, v := range r.lat[:r.nlat] {
 		_ = r.shard.hist.RecordValue(v) // clamped above, so never out of range
 	}
+	if r.shard.lag != nil {
+		for _, v := range r.lags[:r.nlags] {
+			_ = r.shard.lag.RecordValue(v)
+		}
+	}
 	r.shard.mu.Unlock()
-	r.nlat = 0
+	r.nlat, r.nlags = 0, 0
 }
 
 // sampler keeps the first MaxSamples failures.

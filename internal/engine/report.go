@@ -8,6 +8,7 @@ func (r *Runner) report(end time.Time) *Report {
 		Elapsed: end.Sub(r.start),
 		Status:  make(map[int]int64),
 		Latency: NewHistogram(),
+		SendLag: NewHistogram(),
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -30,6 +31,9 @@ func (r *Runner) report(end time.Time) *Report {
 	}
 	for _, s := range r.shards {
 		rep.Latency.Merge(s.hist)
+		if s.lag != nil {
+			rep.SendLag.Merge(s.lag)
+		}
 	}
 	rep.Requests = rep.Succeeded + rep.Failed
 	r.sampler.mu.Lock()

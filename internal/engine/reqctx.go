@@ -19,11 +19,20 @@ type reqCtx struct {
 	n     int64     // request number
 	sched time.Time // when latency starts counting
 	sent  time.Time // when the request was handed to the transport
+	// onCancel, when set, is told when the run is cancelled under the
+	// request, so a transport blocked in I/O can unblock without a
+	// goroutine watching Done.
+	onCancel canceler
 
 	mu     sync.Mutex
 	done   chan struct{}
 	err    error
 	afters []*afterFunc
+}
+
+// canceler is implemented by Senders that can interrupt a request in flight.
+type canceler interface {
+	cancelled(rc *reqCtx)
 }
 
 type afterFunc struct {
@@ -100,6 +109,9 @@ func (c *reqCtx) cancel(err error) bool {
 		if !a.stopped {
 			go a.f()
 		}
+	}
+	if c.onCancel != nil && err != context.DeadlineExceeded {
+		c.onCancel.cancelled(c) // deadlines are the transport's own to enforce
 	}
 	return true
 }

@@ -1,0 +1,667 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// h1Sender is a lean HTTP/1.1 client for plain http:// targets: one
+// keep-alive connection per worker, the request head serialised once per
+// run, and a response parser that reads only the status line, the headers
+// that frame the body (Content-Length, Transfer-Encoding, Connection) and
+// the body, which it counts and keeps the first BodyPrefixLimit bytes of.
+//
+// Timeouts use the connection's deadline, moved forward only when it falls
+// outside [request deadline, request deadline + slack], so a busy worker
+// sets it about once per slack rather than once per request. Cancellation
+// of the run reaches a request in flight through reqCtx's onCancel hook,
+// which expires the connection's deadline at once; no goroutine or channel
+// is made per request.
+type h1Sender struct {
+	dialer *net.Dialer
+
+	mu     sync.Mutex // guards conn against abort from the watchdog
+	conn   net.Conn
+	cur    atomic.Pointer[reqCtx] // the request in flight, for abort
+	closed atomic.Bool            // conn was closed by shutdown
+
+	cio      *connIO
+	br       *bufio.Reader
+	wbuf     []byte
+	prefix   []byte
+	reused   bool      // conn has carried a response already
+	deadline time.Time // the deadline set on conn
+	slack    time.Duration
+
+	// From prepare: the request head, everything before Content-Length.
+	addr       string
+	head       []byte
+	headReq    bool   // HEAD: the response never has a body
+	replayable bool   // safe to resend once on a stale keep-alive connection
+	alwaysCL   bool   // send Content-Length even for an empty body (POST, PUT, PATCH)
+	fixed      []byte // the whole request, when every request carries the same body
+}
+
+// h1ReadBuffer is the size of each connection's read buffer; it bounds the
+// length of one status or header line.
+const h1ReadBuffer = 16 << 10
+
+// h1MaxHeaderBytes bounds a response's header block, as net/http's default.
+const h1MaxHeaderBytes = 1 << 20
+
+// h1Max1xx bounds informational responses before the final one.
+const h1Max1xx = 5
+
+func newH1Sender(d *net.Dialer) *h1Sender {
+	return &h1Sender{dialer: d}
+}
+
+// h1Target reports whether u can go through the lean client: plain http.
+func h1Target(u *url.URL) bool {
+	return u != nil && u.Scheme == "http" && u.Host != ""
+}
+
+// prepare serialises the head of every request of a run. timeout sets the
+// deadline slack: Timeout/20, between 1ms and 50ms. When fixed is true,
+// every request carries body, and the whole request is serialised now.
+func (s *h1Sender) prepare(method string, u *url.URL, host string, h http.Header, timeout time.Duration, body []byte, fixed bool) {
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	if host == "" {
+		host = u.Host
+	}
+	if s.addr != "" && s.addr != addr {
+		s.closeConn()
+	}
+	s.addr = addr
+	s.headReq = method == http.MethodHead
+	s.alwaysCL = method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+	s.replayable = method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions ||
+		method == http.MethodTrace || h.Get("Idempotency-Key") != "" || h.Get("X-Idempotency-Key") != ""
+	s.slack = min(max(timeout/20, time.Millisecond), 50*time.Millisecond)
+	s.fixed = nil
+
+	b := s.head[:0]
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, u.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = appendHeaderValue(b, host)
+	b = append(b, "\r\n"...)
+	if _, ok := h["User-Agent"]; !ok {
+		b = append(b, "User-Agent: apiload\r\n"...)
+	}
+	if u.User != nil && h.Get("Authorization") == "" {
+		pw, _ := u.User.Password()
+		b = append(b, "Authorization: Basic "...)
+		b = append(b, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw))...)
+		b = append(b, "\r\n"...)
+	}
+	for name, vs := range h {
+		switch http.CanonicalHeaderKey(name) {
+		case "Host", "Content-Length", "Transfer-Encoding":
+			continue // framing is ours to write
+		}
+		for _, v := range vs {
+			if name == "User-Agent" && v == "" {
+				continue // net/http's way to send none
+			}
+			b = append(b, name...)
+			b = append(b, ": "...)
+			b = appendHeaderValue(b, v)
+			b = append(b, "\r\n"...)
+		}
+	}
+	s.head = b
+	if fixed {
+		s.fixed = append([]byte(nil), s.request(body)...)
+	}
+}
+
+// appendHeaderValue appends v with CR and LF replaced by spaces, as
+// net/http does, so a value can never start a header of its own.
+func appendHeaderValue(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// Send sends any plain-http request; the engine's own requests go through
+// sendPlan, which skips building the head again.
+func (s *h1Sender) Send(req *http.Request, out *Outcome) error {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			out.Status, out.BytesIn, out.Body = 0, 0, nil
+			return err
+		}
+	}
+	ctx := req.Context()
+	timeout := 30 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	s.prepare(req.Method, req.URL, req.Host, req.Header, timeout, nil, false)
+	if rc, ok := ctx.(*reqCtx); !ok || rc.onCancel == nil {
+		// Not a context whose cancellation reaches us through onCancel:
+		// watch it the ordinary way.
+		stop := context.AfterFunc(ctx, s.abortConn)
+		defer stop()
+	}
+	return s.do(ctx, body, out)
+}
+
+// sendPlan sends one request of the prepared run with the given body.
+func (s *h1Sender) sendPlan(rc *reqCtx, body []byte, out *Outcome) error {
+	return s.do(rc, body, out)
+}
+
+// cancelled implements canceler: the watchdog calls it when the run is
+// cancelled under rc.
+func (s *h1Sender) cancelled(rc *reqCtx) {
+	if s.cur.Load() == rc {
+		s.abortConn()
+	}
+}
+
+// abortConn makes the connection's pending reads and writes fail now.
+func (s *h1Sender) abortConn() {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.SetDeadline(time.Unix(1, 0))
+	}
+	s.mu.Unlock()
+}
+
+func (s *h1Sender) closeConn() {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+	s.mu.Unlock()
+	s.reused = false
+	s.deadline = time.Time{}
+}
+
+// shutdown closes the connection from another goroutine (the transport's
+// CloseIdle, after the run); the worker drops it before its next request.
+func (s *h1Sender) shutdown() {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.Close()
+		s.closed.Store(true)
+	}
+	s.mu.Unlock()
+}
+
+func (s *h1Sender) dial(ctx context.Context) error {
+	c, err := s.dialer.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.conn = c
+	s.mu.Unlock()
+	s.cio = newConnIO(c)
+	if s.br == nil {
+		s.br = bufio.NewReaderSize(s.cio, h1ReadBuffer)
+	} else {
+		s.br.Reset(s.cio)
+	}
+	s.reused = false
+	s.deadline = time.Time{}
+	return nil
+}
+
+// request returns the bytes to write for body: the prepared head, the
+// framing and the body.
+func (s *h1Sender) request(body []byte) []byte {
+	if s.fixed != nil {
+		return s.fixed
+	}
+	b := append(s.wbuf[:0], s.head...)
+	if len(body) > 0 || s.alwaysCL {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	b = append(b, body...)
+	s.wbuf = b
+	return b
+}
+
+// errStaleConn marks a failure on a reused keep-alive connection before any
+// byte of the response arrived: the server had closed it.
+var errStaleConn = errors.New("keep-alive connection closed by the server before a response")
+
+func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
+	out.Status, out.BytesIn, out.Body = 0, 0, nil
+	rc, _ := ctx.(*reqCtx)
+	if rc != nil {
+		s.cur.Store(rc)
+		defer s.cur.Store(nil)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		s.closed.Store(false)
+		s.closeConn()
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	wire := s.request(body)
+	for attempt := 0; ; attempt++ {
+		if s.conn != nil && s.br.Buffered() > 0 {
+			s.closeConn() // bytes nobody asked for: the connection is out of step
+		}
+		if s.conn == nil {
+			if err := s.dial(ctx); err != nil {
+				return err
+			}
+		}
+		reused := s.reused
+		if hasDeadline && (s.deadline.Before(deadline) || s.deadline.After(deadline.Add(s.slack))) {
+			s.deadline = deadline.Add(s.slack)
+			s.conn.SetDeadline(s.deadline)
+		} else if !hasDeadline && !s.deadline.IsZero() {
+			s.deadline = time.Time{}
+			s.conn.SetDeadline(s.deadline)
+		}
+		err := s.cio.send(wire) // written by the first read, which then waits for the answer
+		started := false
+		var keep bool
+		if err == nil {
+			s.prefix = s.prefix[:0]
+			var r h1Response
+			r, started, err = readResponse(s.br, s.headReq, &s.prefix)
+			out.Status, out.BytesIn, out.Body = r.status, r.bytes, s.prefix
+			keep = r.keepAlive
+		}
+		if err == nil {
+			if keep {
+				s.reused = true
+			} else {
+				s.closeConn()
+			}
+			return nil
+		}
+		s.closeConn()
+		if cerr := ctx.Err(); cerr != nil && cerr != context.DeadlineExceeded {
+			return cerr
+		}
+		if reused && !started && attempt == 0 && s.replayable && staleConnError(err) {
+			out.Status, out.BytesIn, out.Body = 0, 0, nil
+			continue
+		}
+		if reused && !started && staleConnError(err) {
+			return errStaleConn
+		}
+		return err
+	}
+}
+
+// staleConnError reports whether err is how a connection the server has
+// already closed fails: end of file, reset or broken pipe.
+func staleConnError(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// h1Response is what readResponse learned of one response.
+type h1Response struct {
+	status    int
+	keepAlive bool  // the connection may carry another request
+	bytes     int64 // body bytes, after removing chunked framing
+}
+
+// protocolError is a response that is not valid HTTP/1.x.
+type protocolError struct{ msg string }
+
+func (e *protocolError) Error() string { return "malformed HTTP response: " + e.msg }
+
+func malformed(msg string, line []byte) error {
+	if len(line) > 64 {
+		line = line[:64]
+	}
+	return &protocolError{msg + " " + strconv.Quote(string(line))}
+}
+
+// readResponse reads one HTTP/1.x response from br, skipping informational
+// (1xx) responses before it. headReq says the request was HEAD, whose
+// response has no body. Up to BodyPrefixLimit body bytes are appended to
+// *prefix. started reports whether any byte of the response was read.
+func readResponse(br *bufio.Reader, headReq bool, prefix *[]byte) (r h1Response, started bool, err error) {
+	for informational := 0; ; informational++ {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			started = true
+		}
+		if err != nil {
+			return r, started, lineError(err, "status line", line)
+		}
+		status, minor, ok := parseStatusLine(line)
+		if !ok {
+			return r, started, malformed("status line", line)
+		}
+		r.status = status
+		f, err := readHeaders(br, minor)
+		if err != nil {
+			return r, started, err
+		}
+		r.keepAlive = f.keepAlive
+		if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+			if informational >= h1Max1xx {
+				return r, started, &protocolError{"too many 1xx informational responses"}
+			}
+			continue
+		}
+		switch {
+		case headReq || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified:
+			if status == http.StatusSwitchingProtocols {
+				r.keepAlive = false // the connection now speaks another protocol
+			}
+			return r, started, nil
+		case f.chunked:
+			r.bytes, err = readChunked(br, prefix)
+		case f.contentLength >= 0:
+			r.bytes, err = readBody(br, f.contentLength, prefix)
+		default:
+			r.bytes, err = readBody(br, -1, prefix) // until the server closes
+			r.keepAlive = false
+		}
+		return r, started, err
+	}
+}
+
+func lineError(err error, what string, line []byte) error {
+	switch {
+	case err == bufio.ErrBufferFull:
+		return &protocolError{what + " longer than " + strconv.Itoa(h1ReadBuffer) + " bytes"}
+	case err == io.EOF && len(line) > 0:
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseStatusLine parses "HTTP/1.x NNN reason\r\n".
+func parseStatusLine(line []byte) (status, minor int, ok bool) {
+	line = trimEOL(line)
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[7] < '0' || line[7] > '9' || line[8] != ' ' {
+		return 0, 0, false
+	}
+	if len(line) > 12 && line[12] != ' ' {
+		return 0, 0, false
+	}
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		status = status*10 + int(c-'0')
+	}
+	if status < 100 {
+		return 0, 0, false
+	}
+	return status, int(line[7] - '0'), true
+}
+
+func trimEOL(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+	}
+	return line
+}
+
+// framing is what the headers say about the body and the connection.
+type framing struct {
+	contentLength int64 // -1 when absent
+	chunked       bool
+	keepAlive     bool
+}
+
+func readHeaders(br *bufio.Reader, minor int) (framing, error) {
+	f := framing{contentLength: -1, keepAlive: minor >= 1}
+	var otherTE, closeConn, keepAliveToken bool
+	total := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return f, eofIsUnexpected(lineError(err, "header line", line))
+		}
+		total += len(line)
+		if total > h1MaxHeaderBytes {
+			return f, &protocolError{"response headers exceed " + strconv.Itoa(h1MaxHeaderBytes) + " bytes"}
+		}
+		line = trimEOL(line)
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue // obsolete line folding: continues a header we don't read
+		}
+		colon := indexByte(line, ':')
+		if colon <= 0 {
+			return f, malformed("header line", line)
+		}
+		name, value := line[:colon], trimSpace(line[colon+1:])
+		switch {
+		case equalFold(name, "content-length"):
+			n, ok := parseContentLength(value)
+			if !ok || (f.contentLength >= 0 && n != f.contentLength) {
+				return f, malformed("Content-Length", value)
+			}
+			f.contentLength = n
+		case equalFold(name, "transfer-encoding") && minor >= 1: // HTTP/1.0 has no transfer codings
+			// The last coding decides the framing (RFC 9112, 6.3).
+			last := value
+			if i := lastIndexByte(value, ','); i >= 0 {
+				last = trimSpace(value[i+1:])
+			}
+			f.chunked = equalFold(last, "chunked")
+			otherTE = !f.chunked
+		case equalFold(name, "connection"):
+			for _, tok := range strings.Split(string(value), ",") {
+				tok = strings.TrimSpace(tok)
+				closeConn = closeConn || strings.EqualFold(tok, "close")
+				keepAliveToken = keepAliveToken || strings.EqualFold(tok, "keep-alive")
+			}
+		}
+	}
+	if otherTE {
+		f.chunked, f.contentLength = false, -1 // read until close
+	} else if f.chunked {
+		f.contentLength = -1
+	}
+	if closeConn {
+		f.keepAlive = false
+	} else if minor == 0 && keepAliveToken {
+		f.keepAlive = true
+	}
+	return f, nil
+}
+
+func parseContentLength(v []byte) (int64, bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// readBody reads n body bytes, or to end of file when n < 0, keeping a
+// prefix. It returns how many it read.
+func readBody(br *bufio.Reader, n int64, prefix *[]byte) (int64, error) {
+	var read int64
+	for n < 0 || read < n {
+		if br.Buffered() == 0 {
+			if _, err := br.Peek(1); err != nil {
+				if n < 0 && err == io.EOF {
+					return read, nil
+				}
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return read, err
+			}
+		}
+		k := br.Buffered()
+		if n >= 0 {
+			k = int(min(int64(k), n-read))
+		}
+		if room := BodyPrefixLimit - len(*prefix); room > 0 {
+			b, _ := br.Peek(min(k, room))
+			*prefix = append(*prefix, b...)
+		}
+		br.Discard(k)
+		read += int64(k)
+	}
+	return read, nil
+}
+
+// readChunked reads a chunked body through its trailers.
+func readChunked(br *bufio.Reader, prefix *[]byte) (int64, error) {
+	var total int64
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return total, eofIsUnexpected(lineError(err, "chunk size line", line))
+		}
+		size, ok := parseChunkSize(trimEOL(line))
+		if !ok {
+			return total, malformed("chunk size", line)
+		}
+		if size == 0 {
+			for { // trailers, then the empty line
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return total, eofIsUnexpected(lineError(err, "trailer line", line))
+				}
+				if len(trimEOL(line)) == 0 {
+					return total, nil
+				}
+			}
+		}
+		n, err := readBody(br, size, prefix)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return total, eofIsUnexpected(lineError(err, "chunk end", line))
+		}
+		if len(trimEOL(line)) != 0 {
+			return total, malformed("chunk end", line)
+		}
+	}
+}
+
+func eofIsUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseChunkSize parses "hex[;ext]", allowing whitespace before the ';'.
+func parseChunkSize(line []byte) (int64, bool) {
+	if i := indexByte(line, ';'); i >= 0 {
+		line = line[:i]
+	}
+	line = trimSpace(line)
+	if len(line) == 0 || len(line) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range line {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		n = n<<4 | int64(c)
+	}
+	return n, true
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func lastIndexByte(b []byte, c byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFold compares b with the lower-case ASCII string s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
