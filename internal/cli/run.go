@@ -88,15 +88,7 @@ before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
   $CMD run http://127.0.0.1:8000/api/v1/tasks/enqueue -m POST --payload '{"queue": "load_test", "task": "ping"}'
   $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency`),
 		Args: exactArgs("URL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Arg = args[0]
-			opts.IO, opts.Store, opts.Now, opts.commandPath = app.IO, app.Store, app.now(), app.commandPath()
-			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return runRun(cmd.Context(), opts)
-		},
+		RunE: runE(app, opts, runF),
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	addRunFlags(cmd, opts, false)
@@ -128,19 +120,24 @@ cannot be reached, or the store fails. 2: a bad flag or a missing placeholder.`,
   $CMD run /api/v1/users/me --header "Authorization=Bearer $TOKEN" -n 200 -c 5
   $CMD run /api/v1/users/me --auth-as alice@example.com -n 200 -c 5 --in-process`),
 		Args: exactArgs("PATH"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Arg = args[0]
-			opts.IO, opts.Store, opts.Now, opts.commandPath = app.IO, app.Store, app.now(), app.commandPath()
-			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return runRun(cmd.Context(), opts)
-		},
+		RunE: runE(app, opts, runF),
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	addRunFlags(cmd, opts, true)
 	return cmd
+}
+
+// runE fills opts from the parsed command and runs it (or runF, in tests).
+func runE(app *App, opts *RunOptions, runF func(context.Context, *RunOptions) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		opts.Arg = args[0]
+		opts.IO, opts.Store, opts.Now, opts.commandPath = app.IO, app.Store, app.now(), app.commandPath()
+		opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+		if runF != nil {
+			return runF(cmd.Context(), opts)
+		}
+		return runRun(cmd.Context(), opts)
+	}
 }
 
 func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
