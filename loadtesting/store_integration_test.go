@@ -6,73 +6,30 @@ package loadtesting
 // restart themselves for the fault tests.
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/apiload/apiload/internal/testredis"
 )
 
-// redisRequiredInCI reports whether missing Redis services fail the tests.
-func redisRequiredInCI() bool { return os.Getenv("CI") == "true" }
-
-// sharedRedisURL returns APILOAD_TEST_REDIS_URL with its db number replaced
-// by db. Other packages use db 0 with the default prefix, which the typed
-// store uses too: a db of its own is what isolates this package. Without the
-// variable it skips t, or fails it in CI.
-func sharedRedisURL(t *testing.T, db int) string {
-	t.Helper()
-	raw := os.Getenv("APILOAD_TEST_REDIS_URL")
-	if raw == "" {
-		if redisRequiredInCI() {
-			t.Fatal("APILOAD_TEST_REDIS_URL is not set; CI must run a redis-server")
-		}
-		t.Skip("APILOAD_TEST_REDIS_URL is not set (scripts/with-redis.sh starts a redis-server when one is installed)")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("APILOAD_TEST_REDIS_URL: %v", err)
-	}
-	u.Path = "/" + strconv.Itoa(db)
-	return u.String()
-}
-
-// redisClient returns a go-redis client on rawURL, closed when t ends.
-func redisClient(t *testing.T, rawURL string) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+// redisDB is this package's database on the shared test server (see package
+// testredis). The typed store always uses the default key prefix, as the CLI
+// tests do: a database of its own is what isolates this package.
+const redisDB = 8
 
 func TestStoreIntegration_sharedRedis(t *testing.T) {
 	isolateCache(t)
-	rawURL := sharedRedisURL(t, 8)
-	client := redisClient(t, rawURL)
-	if err := client.FlushDB(t.Context()).Err(); err != nil {
-		t.Fatalf("FLUSHDB on db 8: %v", err)
-	}
-	t.Cleanup(func() { client.FlushDB(context.Background()) })
+	rawURL := testredis.SharedURL(t, redisDB)
+	client := testredis.Client(t, rawURL)
 
 	var sink warnSink
 	st, err := openStore(rawURL, sink.warn)
@@ -152,11 +109,12 @@ func TestStoreIntegration_sharedRedis(t *testing.T) {
 // went and why.
 func TestRunIntegration_redisFaults(t *testing.T) {
 	defDir := isolateCache(t)
-	srv := startTestRedis(t)
-	srv.stop()
+	srv := testredis.Start(t)
+	client := srv.Client(t)
+	srv.Stop()
 
 	var storeSink warnSink // stands for stderr, where OpenStore's warnings go
-	st, err := openStore(srv.url(), storeSink.warn)
+	st, err := openStore(srv.URL(0), storeSink.warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +125,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 		var count atomic.Int64
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			if count.Add(1) == n {
-				srv.stop()
+				srv.Stop()
 			}
 			w.WriteHeader(http.StatusNoContent)
 		})
@@ -181,9 +139,9 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 		survives bool   // still readable at the end (a restart empties Redis)
 	}{
 		{"stopped before the run", func() {}, mixedHandler(), false, "connection refused", true},
-		{"restarted on the same port", srv.start, mixedHandler(), true, "", false},
+		{"restarted on the same port", srv.Restart, mixedHandler(), true, "", false},
 		{"stopped during the run", func() {}, stopAfter(50), false, "connection refused", true},
-		{"restarted again", srv.start, mixedHandler(), true, "", true},
+		{"restarted again", srv.Restart, mixedHandler(), true, "", true},
 	}
 	var kept []*Result
 	storeWarned := 0
@@ -200,7 +158,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 
 		// Where did it go?
 		if s.inRedis {
-			n, err := srv.client(t).Exists(t.Context(), resultKeyPrefix+res.ID).Result()
+			n, err := client.Exists(t.Context(), resultKeyPrefix+res.ID).Result()
 			if err != nil || n != 1 {
 				t.Errorf("%s: %s%s not in redis (%d, %v)", s.name, resultKeyPrefix, res.ID, n, err)
 			}
@@ -231,7 +189,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 			continue
 		}
 		t.Logf("%s: %s", s.name, warns[0])
-		for _, want := range []string{"store " + srv.url() + " failed (", s.wantWhy, "saved run " + res.ID + " to " + files[0] + " instead"} {
+		for _, want := range []string{"store " + srv.URL(0) + " failed (", s.wantWhy, "saved run " + res.ID + " to " + files[0] + " instead"} {
 			if !strings.Contains(warns[0], want) {
 				t.Errorf("%s: warning %q lacks %q", s.name, warns[0], want)
 			}
@@ -248,139 +206,4 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 	if diff := cmp.Diff(ids(kept), ids(got)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
-}
-
-// testRedis is a redis-server process of a test's own, on a loopback port.
-type testRedis struct {
-	t    *testing.T
-	bin  string
-	port int
-
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	cli  *redis.Client
-}
-
-// startTestRedis starts a throwaway redis-server (no persistence) and stops
-// it when t ends. Without redis-server on PATH it skips t, or fails it in CI.
-func startTestRedis(t *testing.T) *testRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if redisRequiredInCI() {
-			t.Fatal("redis-server is not on PATH; CI must install it (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not on PATH")
-	}
-	s := &testRedis{t: t, bin: bin}
-	t.Cleanup(s.stop)
-	s.start()
-	return s
-}
-
-func (s *testRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-// client returns a go-redis client on the server, closed when t ends.
-func (s *testRedis) client(t *testing.T) *redis.Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cli == nil {
-		s.cli = redisClient(t, s.url())
-	}
-	return s.cli
-}
-
-// start runs redis-server and waits until it answers PING. The first start
-// picks a free port; later ones reuse it.
-func (s *testRedis) start() {
-	s.t.Helper()
-	fixed := s.port != 0
-	var out string
-	for range 5 {
-		port := s.port
-		if !fixed {
-			port = freeLoopbackPort(s.t) // free a moment ago; another process may take it first
-		}
-		var ok bool
-		if ok, out = s.run(port); ok {
-			s.port = port
-			return
-		}
-		if fixed {
-			time.Sleep(200 * time.Millisecond) // give the kernel a moment to release the port
-		}
-	}
-	s.t.Fatalf("redis-server did not start:\n%s", out)
-}
-
-// run starts redis-server on port and reports whether it answered PING, with
-// its output when it did not.
-func (s *testRedis) run(port int) (bool, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := &bytes.Buffer{} // read only once cmd has exited
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", s.t.TempDir())
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return false, out.String()
-		default:
-		}
-		if pingRedis(port) {
-			s.cmd, s.done = cmd, done
-			return true, ""
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-done
-	return false, out.String()
-}
-
-// stop kills the server and waits for it; stopping a stopped server is a
-// no-op. It may be called from a handler while the test goroutine waits.
-func (s *testRedis) stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
-}
-
-// pingRedis reports whether a Redis server answers PING on 127.0.0.1:port.
-func pingRedis(port int) bool {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	return strings.HasPrefix(line, "+PONG")
-}
-
-// freeLoopbackPort returns a loopback TCP port that was free a moment ago.
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

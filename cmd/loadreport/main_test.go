@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/apiload/apiload/internal/testredis"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -28,7 +27,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// redisDB is this package's database on the test server; internal/cli uses 9.
+// redisDB is this package's database on the shared test server (see package
+// testredis).
 const redisDB = 10
 
 // build compiles loadreport into a temporary directory and returns its path.
@@ -166,30 +166,10 @@ func TestBinary(t *testing.T) {
 }
 
 // TestBinary_redis runs the binary against a real redis-server from
-// APILOAD_TEST_REDIS_URL, in a database of its own, flushed first.
+// APILOAD_TEST_REDIS_URL, in a database of its own (redisDB), flushed first.
 func TestBinary_redis(t *testing.T) {
-	raw := os.Getenv("APILOAD_TEST_REDIS_URL")
-	if raw == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("APILOAD_TEST_REDIS_URL is not set; CI must run a redis-server")
-		}
-		t.Skip("APILOAD_TEST_REDIS_URL is not set (bash scripts/with-redis.sh go test ... starts a redis-server)")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + strconv.Itoa(redisDB)
-	storeURL := u.String()
-	opts, err := redis.ParseURL(storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	defer client.Close()
-	if err := client.FlushDB(t.Context()).Err(); err != nil {
-		t.Fatalf("FLUSHDB: %v", err)
-	}
+	storeURL := testredis.SharedURL(t, redisDB)
+	client := testredis.Client(t, storeURL)
 	// Build before moving the cache directory: go build keeps its own cache there.
 	bin := build(t)
 	cache := t.TempDir()

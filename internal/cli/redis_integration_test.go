@@ -4,59 +4,28 @@ package cli_test
 // APILOAD_TEST_REDIS_URL (scripts/with-redis.sh, `make test` and .ci/run
 // start one). The CLI reads the default key prefix, api_load_test, so these
 // tests use a Redis database of their own (redisDB), flushed first, rather
-// than db 0 where other packages' tests run at the same time.
+// than one where other packages' tests run at the same time.
 
 import (
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/apiload/apiload/internal/testredis"
 )
 
-// redisDB is this package's database on the test server; cmd/loadreport
-// uses 10.
+// redisDB is this package's database on the shared test server (see package
+// testredis).
 const redisDB = 9
 
-// testRedis returns APILOAD_TEST_REDIS_URL moved to database db, flushed,
-// and a client on it that is closed when t ends. Without the variable it
-// skips, or fails when CI=true. It points the default file store (the
-// fallback of a Redis store) at a temporary directory, so runs saved by
-// other tests on this machine do not mix in.
-func testRedis(t *testing.T, db int) (string, *redis.Client) {
-	t.Helper()
-	raw := os.Getenv("APILOAD_TEST_REDIS_URL")
-	if raw == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("APILOAD_TEST_REDIS_URL is not set; CI must run a redis-server")
-		}
-		t.Skip("APILOAD_TEST_REDIS_URL is not set (bash scripts/with-redis.sh go test ... starts a redis-server)")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("APILOAD_TEST_REDIS_URL: %v", err)
-	}
-	u.Path = "/" + strconv.Itoa(db)
-	opts, err := redis.ParseURL(u.String())
-	if err != nil {
-		t.Fatalf("APILOAD_TEST_REDIS_URL: %v", err)
-	}
-	client := redis.NewClient(opts)
-	t.Cleanup(func() { client.Close() })
-	if err := client.FlushDB(t.Context()).Err(); err != nil {
-		t.Fatalf("FLUSHDB on database %d: %v", db, err)
-	}
+func TestRedisIntegration(t *testing.T) {
+	url := testredis.SharedURL(t, redisDB)
+	client := testredis.Client(t, url)
+	// The default file store (the fallback of a Redis store) in a temporary
+	// directory, so that runs saved by other tests on this machine do not mix in.
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
 	t.Setenv("HOME", cache)
-	return u.String(), client
-}
-
-func TestRedisIntegration(t *testing.T) {
-	url, client := testRedis(t, redisDB)
 	s := seed(t, url)
 
 	// The runs are in Redis, under the documented keys.

@@ -1,50 +1,34 @@
 package store
 
-// Integration tests against a real redis-server: the one named by
+// Integration tests against a real redis-server: the shared one named by
 // APILOAD_TEST_REDIS_URL (.ci/run and `make test` start one), and throwaway
 // servers these tests start and stop themselves to test Fallback.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/apiload/apiload/internal/testredis"
 )
 
-// inCI reports whether the tests run in CI, where missing services are failures.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
-// testRedisURL returns APILOAD_TEST_REDIS_URL. When it is unset it fails the
-// test in CI and skips it elsewhere.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("APILOAD_TEST_REDIS_URL")
-	if u == "" {
-		if inCI() {
-			t.Fatal("APILOAD_TEST_REDIS_URL is not set; CI must run a redis-server")
-		}
-		t.Skip("APILOAD_TEST_REDIS_URL is not set (make test starts a redis-server when one is installed)")
-	}
-	return u
-}
+// redisDB is this package's database on the shared test server (see package
+// testredis), emptied when each test starts and ends.
+const redisDB = 0
 
 var nonKeyChars = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
-// openTestRedis opens url with a Prefix of its own, so that tests running at the
-// same time (packages run in parallel) never see each other's keys. Its keys are
+// openTestRedis opens url with a Prefix of its own, so that the subtests of a
+// test, which share its database, never see each other's keys. Its keys are
 // deleted and its client closed when t ends.
 func openTestRedis(t *testing.T, url string) *Redis {
 	t.Helper()
@@ -74,7 +58,7 @@ func openTestRedis(t *testing.T, url string) *Redis {
 }
 
 func TestRedisIntegration_roundTrip(t *testing.T) {
-	url := testRedisURL(t)
+	url := testredis.SharedURL(t, redisDB)
 	tests := []struct {
 		name string
 		rec  Record
@@ -107,7 +91,7 @@ func TestRedisIntegration_roundTrip(t *testing.T) {
 }
 
 func TestRedisIntegration_ttl(t *testing.T) {
-	url := testRedisURL(t)
+	url := testredis.SharedURL(t, redisDB)
 	tests := []struct {
 		name    string
 		ttl     time.Duration
@@ -137,7 +121,7 @@ func TestRedisIntegration_ttl(t *testing.T) {
 }
 
 func TestRedisIntegration_trim(t *testing.T) {
-	r := openTestRedis(t, testRedisURL(t))
+	r := openTestRedis(t, testredis.SharedURL(t, redisDB))
 	r.MaxRecent = 3
 	put(t, r, rec("e", at(5)), rec("a", at(1)), rec("d", at(4)), rec("b", at(2)), rec("c", at(3)), rec("f", at(6)))
 	members, err := r.client.ZRevRange(t.Context(), r.indexKey(), 0, -1).Result()
@@ -155,7 +139,7 @@ func TestRedisIntegration_trim(t *testing.T) {
 // TestRedisIntegration_recentPrunes expires values on the server (PEXPIRE) and
 // checks that Recent skips and prunes them and still yields n live records.
 func TestRedisIntegration_recentPrunes(t *testing.T) {
-	r := openTestRedis(t, testRedisURL(t))
+	r := openTestRedis(t, testredis.SharedURL(t, redisDB))
 	r.batch = 3
 	var live []string
 	for i := range 12 {
@@ -206,8 +190,8 @@ func waitGone(t *testing.T, r *Redis) {
 // the same port: while it is down a save lands in the file store with exactly
 // one warning; once it is back the next save lands in Redis.
 func TestRedisIntegration_fallback(t *testing.T) {
-	srv := startRedisServer(t)
-	r := openTestRedis(t, srv.url())
+	srv := testredis.Start(t)
+	r := openTestRedis(t, srv.URL(0))
 	f, _ := newTestFile(t)
 	var warns []string
 	fb := &Fallback{Primary: r, Secondary: f, Warn: warnings(&warns)}
@@ -220,8 +204,8 @@ func TestRedisIntegration_fallback(t *testing.T) {
 		wantWarns int
 	}{
 		{"up", func() {}, "r1", true, 0},
-		{"stopped", srv.stop, "r2", false, 1},
-		{"restarted on the same port", srv.start, "r3", true, 1},
+		{"stopped", srv.Stop, "r2", false, 1},
+		{"restarted on the same port", srv.Restart, "r3", true, 1},
 	}
 	for i, st := range steps {
 		st.do()
@@ -241,7 +225,7 @@ func TestRedisIntegration_fallback(t *testing.T) {
 			t.Errorf("%s: %s not in redis: %v", st.name, st.id, err)
 		}
 	}
-	for _, want := range []string{"store " + srv.url() + " failed (", "connection refused", "saved run r2 to " + f.Key("r2") + " instead"} {
+	for _, want := range []string{"store " + srv.URL(0) + " failed (", "connection refused", "saved run r2 to " + f.Key("r2") + " instead"} {
 		if !strings.Contains(warns[0], want) {
 			t.Errorf("warning %q does not contain %q", warns[0], want)
 		}
@@ -255,8 +239,8 @@ func TestRedisIntegration_fallback(t *testing.T) {
 // TestRedisIntegration_fallbackReads stops the server and checks that reads go
 // to the file store with one warning each.
 func TestRedisIntegration_fallbackReads(t *testing.T) {
-	srv := startRedisServer(t)
-	r := openTestRedis(t, srv.url())
+	srv := testredis.Start(t)
+	r := openTestRedis(t, srv.URL(0))
 	f, _ := newTestFile(t)
 	put(t, f, rec("f1", at(1)))
 	put(t, r, rec("r2", at(2)))
@@ -265,7 +249,7 @@ func TestRedisIntegration_fallbackReads(t *testing.T) {
 	if diff := cmp.Diff([]string{"r2", "f1"}, collect(t, fb, 0)); diff != "" {
 		t.Errorf("Recent with redis up (-want +got):\n%s", diff)
 	}
-	srv.stop()
+	srv.Stop()
 	if diff := cmp.Diff([]string{"f1"}, collect(t, fb, 0)); diff != "" {
 		t.Errorf("Recent with redis down (-want +got):\n%s", diff)
 	}
@@ -275,148 +259,4 @@ func TestRedisIntegration_fallbackReads(t *testing.T) {
 	if len(warns) != 2 || !strings.Contains(warns[0], "listing runs from "+f.String()+" only") {
 		t.Errorf("warnings %q, want one for Recent and one for Get", warns)
 	}
-}
-
-// redisServer is a redis-server process of a test's own, on a loopback port.
-type redisServer struct {
-	t    *testing.T
-	bin  string
-	port int
-
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	out  *syncWriter   // the last run's stdout and stderr
-}
-
-// startRedisServer starts a throwaway redis-server (no persistence) and stops it
-// when t ends. Without redis-server on PATH it skips t, or fails it in CI.
-func startRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if inCI() {
-			t.Fatal("redis-server is not on PATH; CI must install it (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not on PATH")
-	}
-	s := &redisServer{t: t, bin: bin}
-	t.Cleanup(s.stop)
-	s.start()
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-// start runs redis-server and waits until it answers PING. The first start picks
-// a free port; later ones reuse it.
-func (s *redisServer) start() {
-	s.t.Helper()
-	fixed := s.port != 0
-	for range 5 {
-		port := s.port
-		if !fixed {
-			port = freePort(s.t) // free a moment ago; another process may take it first
-		}
-		if s.run(port) {
-			s.port = port
-			return
-		}
-		if fixed {
-			time.Sleep(200 * time.Millisecond) // give the kernel a moment to release it
-		}
-	}
-	s.t.Fatalf("redis-server did not start:\n%s", s.out)
-}
-
-// run starts redis-server on port and reports whether it answered PING.
-func (s *redisServer) run(port int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := &syncWriter{}
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done, s.out = cmd, done, out
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			s.cmd = nil
-			return false
-		default:
-		}
-		if ping(port) {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-done
-	s.cmd = nil
-	return false
-}
-
-// stop kills the server and waits for it; stopping a stopped server is a no-op.
-func (s *redisServer) stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
-}
-
-// ping reports whether a Redis server answers PING on 127.0.0.1:port.
-func ping(port int) bool {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	return strings.HasPrefix(line, "+PONG")
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncWriter collects a process's output; it may be read while written.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	if w == nil {
-		return ""
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
