@@ -1,4 +1,4 @@
-package bench
+package loadtesting_test
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func TestExec_rampAndGenerator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loadtesting.Exec(t.Context(), trivial, tt.cfg)
+			_, err := loadtesting.Exec(t.Context(), okHandler, tt.cfg)
 			var ce *loadtesting.ConfigError
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err %v, want a ConfigError containing %q", err, tt.wantErr)
@@ -34,7 +34,7 @@ func TestExec_rampAndGenerator(t *testing.T) {
 	}
 
 	// 400/s rising to 1200/s over 250ms schedules (400+1200)/2 × 0.25 = 200 requests.
-	res, err := loadtesting.Exec(t.Context(), trivial, loadtesting.Config{Rate: 400, RampTo: 1200, Duration: 250 * time.Millisecond, Clients: 4})
+	res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Rate: 400, RampTo: 1200, Duration: 250 * time.Millisecond, Clients: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

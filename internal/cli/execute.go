@@ -23,6 +23,7 @@ type UsageError struct {
 	Err error
 }
 
+// Error returns the message of the underlying error.
 func (e *UsageError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.

@@ -74,10 +74,11 @@ func runRecent(ctx context.Context, opts *RecentOptions) error {
 		return err
 	}
 	if opts.JSON {
-		if rs == nil {
-			rs = []*loadtesting.Result{}
+		out := make([]*loadtesting.Result, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, r.Redacted()) // as saved today, whoever saved it
 		}
-		return report.JSON(opts.IO.Out, rs)
+		return report.JSON(opts.IO.Out, out)
 	}
 	if err := report.Recent(opts.IO.Out, rs, reportOptions(opts.IO, opts.Now)); err != nil {
 		return err

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/apiload/apiload/internal/store"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -89,22 +89,10 @@ func OpenStoreFlag(rawURL string) (loadtesting.Store, error) {
 	return nil, &UsageError{Err: fmt.Errorf("--store %q: %w", RedactURL(rawURL), reason)}
 }
 
-// RedactURL returns rawURL with any password replaced by "xxxxx", keeping
-// the rest as typed. It works on strings that do not parse as URLs, and
-// errs towards hiding too much: everything between the first ':' after the
-// scheme and the last '@' counts as the password.
-func RedactURL(rawURL string) string {
-	head := 0
-	if i := strings.Index(rawURL, "://"); i >= 0 {
-		head = i + 3
-	}
-	at := strings.LastIndex(rawURL[head:], "@")
-	if at < 0 {
-		return rawURL
-	}
-	colon := strings.Index(rawURL[head:head+at], ":")
-	if colon < 0 {
-		return rawURL // a user name alone is not a secret
-	}
-	return rawURL[:head+colon+1] + "xxxxx" + rawURL[head+at:]
-}
+// RedactURL returns rawURL with any password, and the value of any query
+// parameter named like a secret, replaced by "xxxxx", keeping the rest as
+// typed. It works on strings that do not parse as URLs, and errs towards
+// hiding too much: everything between the first ':' after the scheme and
+// the last '@' counts as the password. It is store.Redact, so that help,
+// errors and the store's own messages hide the same things.
+func RedactURL(rawURL string) string { return store.Redact(rawURL) }

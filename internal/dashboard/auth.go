@@ -77,9 +77,13 @@ func (a *tokenAuth) check(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	q.Del(TokenParam)
-	u := *r.URL
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+	// Back to this page on this host: a path that starts with "//" would
+	// read as another host ("//evil.example/"), so it keeps one slash.
+	target := "/" + strings.TrimLeft(r.URL.EscapedPath(), "/")
+	if rest := q.Encode(); rest != "" {
+		target += "?" + rest
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return false
 }
 

@@ -281,6 +281,8 @@ func TestHandler_token(t *testing.T) {
 		{"wrong query", "/?token=nope", nil, 401, "", false},
 		{"empty query", "/?token=", nil, 401, "", false},
 		{"query beats a stale cookie", "/?token=" + token, http.Header{"Cookie": {dashboard.TokenCookie + "=old"}}, 303, "/", true},
+		{"redirect stays on this host", "//evil.example/x?token=" + token, nil, 303, "/evil.example/x", true},
+		{"redirect keeps an escaped path", "/runs/a%2Fb?token=" + token, nil, 303, "/runs/a%2Fb", true},
 		{"wrong bearer with right cookie", "/api/runs", http.Header{"Authorization": {"Bearer nope"}, "Cookie": {cookie}}, 401, "", false},
 	}
 	for _, tt := range tests {
@@ -317,4 +319,29 @@ func TestNew_panicsWithoutStore(t *testing.T) {
 		}
 	}()
 	dashboard.New(dashboard.Config{})
+}
+
+// TestHandler_hidesSecretsOfOldRuns serves a run saved without today's
+// redaction (an api_key in its URL and query, a token in an error sample):
+// neither the API nor the pages may show them.
+func TestHandler_hidesSecretsOfOldRuns(t *testing.T) {
+	st := seeded(t)
+	old := st.runs[0]
+	old.URL = "/health?api_key=s3cr3t-key;x=1"
+	old.Config.Query = map[string][]string{"api_key": {"s3cr3t-key"}}
+	old.Metrics.Errors = []loadtesting.ErrorSample{{Request: 1, Kind: "transport", Message: `Get "https://h/health?x=1;session_token=s3cr3t-tok": EOF`}}
+	old.Metrics.Failed = 1
+	h := newDashboard(st, "")
+	for _, target := range []string{"/api/runs", "/api/runs/" + old.ID, "/", "/runs/" + old.ID, "/compare?base=" + old.ID + "&head=01RUNHEALTH1"} {
+		status, _, body := get(t, h, "GET", target, nil)
+		if status != http.StatusOK {
+			t.Errorf("%s: status %d", target, status)
+		}
+		if strings.Contains(body, "s3cr3t") {
+			t.Errorf("%s shows a secret of a stored run", target)
+		}
+	}
+	if st.runs[0].Config.Query["api_key"][0] != "s3cr3t-key" {
+		t.Errorf("serving the run modified the stored Result")
+	}
 }

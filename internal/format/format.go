@@ -4,6 +4,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -16,7 +17,7 @@ func Duration(d time.Duration) string {
 	}
 	neg := d < 0
 	if neg {
-		d = -d
+		d = -max(d, -math.MaxInt64) // -MinInt64 overflows; 1ns less is the same to 3 digits
 	}
 	var v float64
 	var unit string

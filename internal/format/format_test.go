@@ -1,6 +1,7 @@
 package format
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -20,6 +21,8 @@ func TestDuration(t *testing.T) {
 		{1200 * time.Millisecond, "1.20s"},
 		{97 * time.Second, "97s"},
 		{-5 * time.Millisecond, "-5.00ms"},
+		{math.MinInt64, "-9223372037s"}, // was "--9223372036854775808ns"
+		{math.MaxInt64, "9223372037s"},
 	}
 	for _, tt := range tests {
 		if got := Duration(tt.in); got != tt.want {

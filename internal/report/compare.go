@@ -279,11 +279,11 @@ func signed(v float64, prec int) string {
 // sample size (requests) of each run. A legend line follows.
 func RenderCompare(w io.Writer, c Comparison, o Options) error {
 	p := palette{o.Color}
-	name := c.Base.Name
+	name := clean(c.Base.Name)
 	if c.Head.Name != c.Base.Name {
-		name = c.Base.Name + " vs " + c.Head.Name
+		name = clean(c.Base.Name) + " vs " + clean(c.Head.Name)
 	}
-	header := []string{p.bold(name), p.bold(c.Base.ID + " (base)"), p.bold(c.Head.ID), p.bold("vs base")}
+	header := []string{p.bold(name), p.bold(clean(c.Base.ID) + " (base)"), p.bold(clean(c.Head.ID)), p.bold("vs base")}
 	rows := make([][]string, 0, len(c.Rows)+1)
 	for _, r := range c.Rows {
 		change := r.Change()
@@ -321,7 +321,13 @@ func PercentText(ratio float64) string {
 	return points(ratio) + "%"
 }
 
-// points renders a ratio in percent without float noise: 0.07 -> "7".
+// points renders a ratio in percent without float noise: 0.07 -> "7". It
+// rounds to 4 decimals only where that cannot overflow, so every finite
+// ratio prints as a number that parses back.
 func points(ratio float64) string {
-	return strconv.FormatFloat(math.Round(ratio*100*1e4)/1e4, 'f', -1, 64)
+	p := ratio * 100
+	if math.Abs(p) < 1e12 {
+		p = math.Round(p*1e4) / 1e4
+	}
+	return strconv.FormatFloat(p, 'f', -1, 64)
 }

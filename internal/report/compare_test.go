@@ -305,3 +305,24 @@ func TestRenderCompare_marksRegressions(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentText(t *testing.T) {
+	tests := []struct {
+		ratio float64
+		want  string
+	}{
+		{0.1, "10%"},
+		{0.025, "2.5%"},
+		{0.07, "7%"},
+		{0, "0%"},
+		{1.23456789, "123.4568%"},
+		// Rounding 1e306 to 4 decimals overflowed to "+Inf%", which
+		// --max-regression then refused to read back.
+		{1e306, "1" + strings.Repeat("0", 308) + "%"},
+	}
+	for _, tt := range tests {
+		if got := report.PercentText(tt.ratio); got != tt.want {
+			t.Errorf("PercentText(%v) = %q, want %q", tt.ratio, got, tt.want)
+		}
+	}
+}

@@ -30,9 +30,9 @@ func Recent(w io.Writer, rs []*loadtesting.Result, o Options) error {
 			errPct = p.red(errPct)
 		}
 		rows = append(rows, []string{
-			r.ID,
-			p.method(r.Method),
-			r.Path,
+			clean(r.ID),
+			p.method(clean(r.Method)),
+			clean(r.Path),
 			format.Rate(m.RequestRate),
 			format.Millis(m.Latency.P95),
 			errPct,

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 	"github.com/olekukonko/tablewriter"
@@ -191,11 +193,35 @@ func dropRedundantResets(line []byte) []byte {
 	return append(out, line[last:]...)
 }
 
-// oneLine makes s fit on one line of at most n runes, for table cells.
+// oneLine makes s fit on one line of at most n runes, for table cells,
+// with control characters shown as clean does.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = clean(strings.Join(strings.Fields(s), " "))
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// clean makes a value read from a stored run safe to print on a terminal:
+// control characters (escape sequences, newlines, tabs) and invalid UTF-8
+// become U+FFFD, so a path or message cannot move the cursor, recolour the
+// screen or break a table's layout.
+func clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }

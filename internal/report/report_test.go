@@ -202,6 +202,69 @@ func TestResults_secretsStayRedacted(t *testing.T) {
 	}
 }
 
+// TestResults_hidesSecretsOfUnsavedRun renders a Result as Exec returns
+// it, before any Store redacted it (loadreport run prints it so): the
+// secrets in its query, URL, headers and error samples must not show.
+func TestResults_hidesSecretsOfUnsavedRun(t *testing.T) {
+	r := checkout()
+	r.InProcess = false
+	r.URL = "https://u:s3cr3t-pw@api.example.com/api/v1/checkout?dry_run=1&access_token=s3cr3t-q"
+	r.Config.Query = map[string][]string{"dry_run": {"1"}, "access_token": {"s3cr3t-q"}}
+	r.Config.Headers = map[string][]string{"Authorization": {"Bearer s3cr3t-h"}, "X-Trace": {"abc"}}
+	r.Metrics.Errors = []loadtesting.ErrorSample{{Request: 3, Kind: "transport",
+		Message: `Post "https://api.example.com/api/v1/checkout?dry_run=1&access_token=s3cr3t-q": EOF`}}
+	before := *r
+	var buf bytes.Buffer
+	if err := report.Results(&buf, r, opts(false)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "s3cr3t") {
+		t.Errorf("output shows a secret:\n%s", out)
+	}
+	for _, want := range []string{"Authorization: [redacted]", "X-Trace: abc", "dry_run=1", "u:xxxxx@api.example.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if r.URL != before.URL || r.Config.Headers["Authorization"][0] != "Bearer s3cr3t-h" {
+		t.Errorf("Results modified the caller's Result")
+	}
+}
+
+// TestReports_controlCharacters renders runs whose stored text holds
+// terminal escapes and line breaks: none may reach the terminal, and each
+// run stays on its own line.
+func TestReports_controlCharacters(t *testing.T) {
+	r := checkout()
+	r.ID = "01JPA5Q8ZS\x1b]0;pwned\x07"
+	r.Name = "evil\x1b[2J"
+	r.Path = "/api/\x1b[31mred\nnext line"
+	r.Config.Tags = []string{"a\rb"}
+	r.Metrics.Errors[0].Kind = "status\x1b[0m"
+	var recent, results, cmp bytes.Buffer
+	if err := report.Recent(&recent, []*loadtesting.Result{r, health("01JPA0000000000000000000BB", time.Minute)}, opts(false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Results(&results, r, opts(false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.RenderCompare(&cmp, report.Compare(r, r, 0.1), opts(false)); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"Recent": recent.String(), "Results": results.String(), "RenderCompare": cmp.String()} {
+		if strings.ContainsAny(out, "\x1b\x07\r") {
+			t.Errorf("%s output holds a control character:\n%q", name, out)
+		}
+		if strings.Contains(out, "next line") && !strings.Contains(out, "red\ufffdnext line") {
+			t.Errorf("%s output breaks the path across lines:\n%s", name, out)
+		}
+	}
+	if n := strings.Count(recent.String(), "\n"); n != 3 {
+		t.Errorf("Recent printed %d lines, want a header and 2 runs:\n%s", n, recent.String())
+	}
+}
+
 func TestAgo(t *testing.T) {
 	tests := []struct {
 		ago  time.Duration

@@ -16,12 +16,14 @@ import (
 // start, duration, clients, requests, successes and failures; throughput
 // and request rate; every latency percentile; the status codes (2xx and 3xx
 // green, 4xx yellow, 5xx and no response red, when o.Color); the first
-// o.MaxErrors error samples; and the run's configuration. Headers are shown
-// as stored, which is redacted.
+// o.MaxErrors error samples; and the run's configuration. Secrets are
+// hidden as a Store hides them (Result.Redacted), also in a run that was
+// never stored, and control characters in stored text are not printed.
 func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	if r == nil {
 		return fmt.Errorf("report: no result")
 	}
+	r = r.Redacted()
 	p := palette{o.Color}
 	m := r.Metrics
 	ew := &errWriter{w: w}
@@ -30,18 +32,18 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	if title == "" {
 		title = r.Method + " " + r.Path
 	}
-	ew.printf("%s  %s\n\n", p.bold(title), p.faint("run "+r.ID))
+	ew.printf("%s  %s\n\n", p.bold(clean(title)), p.faint("run "+clean(r.ID)))
 
-	target := r.URL + " (in-process)"
+	target := clean(r.URL) + " (in-process)"
 	if !r.InProcess {
-		target = r.URL + " (over HTTP)"
+		target = clean(r.URL) + " (over HTTP)"
 	}
 	started := "unknown"
 	if !r.StartedAt.IsZero() {
 		started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 MST") + " (" + Ago(o.now(), r.StartedAt) + ")"
 	}
 	summary := [][]string{
-		{"Request", p.method(r.Method) + " " + r.Path},
+		{"Request", p.method(clean(r.Method)) + " " + clean(r.Path)},
 		{"Target", target},
 		{"Started", started},
 		{"Duration", format.Duration(r.Duration)},
@@ -121,7 +123,7 @@ func (ew *errWriter) errors(p palette, m loadtesting.Metrics, limit int) {
 				msg += ": " + e.Body
 			}
 			rows = append(rows, []string{
-				strconv.FormatInt(e.Request, 10), format.Duration(e.At), p.status(e.Status, status), e.Kind, oneLine(msg, 100),
+				strconv.FormatInt(e.Request, 10), format.Duration(e.At), p.status(e.Status, status), clean(e.Kind), oneLine(msg, 100),
 			})
 		}
 		ew.table([]string{"REQUEST", "AT", "STATUS", "KIND", "MESSAGE"}, rows)
@@ -164,10 +166,10 @@ func configRows(r *loadtesting.Result) [][]string {
 		for i, k := range keys {
 			parts[i] = k + "=" + c.PathParams[k]
 		}
-		rows = append(rows, []string{"Path params", strings.Join(parts, " ")})
+		rows = append(rows, []string{"Path params", oneLine(strings.Join(parts, " "), 200)})
 	}
 	if len(c.Query) > 0 {
-		rows = append(rows, []string{"Query", url.Values(c.Query).Encode()})
+		rows = append(rows, []string{"Query", clean(url.Values(c.Query).Encode())})
 	}
 	if len(c.Headers) > 0 {
 		keys := make([]string, 0, len(c.Headers))
@@ -180,7 +182,7 @@ func configRows(r *loadtesting.Result) [][]string {
 			if i == 0 {
 				label = "Headers"
 			}
-			rows = append(rows, []string{label, k + ": " + oneLine(strings.Join(c.Headers[k], ", "), 80)})
+			rows = append(rows, []string{label, oneLine(k, 80) + ": " + oneLine(strings.Join(c.Headers[k], ", "), 80)})
 		}
 	}
 	switch {
@@ -199,7 +201,7 @@ func configRows(r *loadtesting.Result) [][]string {
 		rows = append(rows, []string{"Success", "status 200..399"})
 	}
 	if len(c.Tags) > 0 {
-		rows = append(rows, []string{"Tags", strings.Join(c.Tags, ", ")})
+		rows = append(rows, []string{"Tags", oneLine(strings.Join(c.Tags, ", "), 200)})
 	}
 	return rows
 }

@@ -199,6 +199,11 @@ func (f *File) Put(ctx context.Context, rec Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("put %s: %w", rec.ID, err)
 	}
+	if y := rec.StartedAt.UTC().Year(); y < 0 || y > 9999 {
+		// The stamp would not be fixed-width: list could not read the name
+		// back, so the record would be neither found nor ever trimmed.
+		return fmt.Errorf("put %s: start time %s: the file store keeps years 0 to 9999", rec.ID, rec.StartedAt.UTC().Format(time.RFC3339))
+	}
 	name := f.prefix() + "." + rec.StartedAt.UTC().Format(stampLayout) + "." + rec.ID + ".json"
 	path := filepath.Join(f.dir, name)
 	now := f.now()

@@ -47,6 +47,33 @@ func TestFile_badIDs(t *testing.T) {
 	}
 }
 
+// TestFile_startTimeOutOfRange puts records whose start time has no
+// fixed-width stamp: each must be refused, not written where list cannot
+// read it back (found by nothing, trimmed by nothing).
+func TestFile_startTimeOutOfRange(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		f, _ := newTestFile(t)
+		err := f.Put(t.Context(), Record{ID: "r1", StartedAt: at, Data: []byte("{}")})
+		if err == nil || !strings.Contains(err.Error(), "put r1: start time ") {
+			t.Errorf("Put at %v = %v, want an error naming the start time", at, err)
+		}
+		if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
+			t.Errorf("Put at %v left %d files, want none", at, len(ents))
+		}
+	}
+	f, _ := newTestFile(t)
+	edge := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	if err := f.Put(t.Context(), Record{ID: "r2", StartedAt: edge, Data: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := f.Get(t.Context(), "r2"); err != nil || !rec.StartedAt.Equal(edge) {
+		t.Errorf("Get = %v, %v; want the record started at %v", rec.StartedAt, err, edge)
+	}
+}
+
 func TestFile_layout(t *testing.T) {
 	f, _ := newTestFile(t)
 	f.Prefix = "api_load_test_ws"

@@ -95,6 +95,7 @@ func TestOpen_errors(t *testing.T) {
 		{"file without path", "file://", `store "file://": file path "" is not absolute (want file:///abs/dir)`},
 		{"file under a file", "file://" + file + "/sub", `store "file://` + file + `/sub": file store: mkdir ` + file + `: not a directory`},
 		{"None is not none", "None", `store "None": no scheme (want redis://`},
+		{"password as a query option", "redis://h/0?password=secret", `store "redis://h/0?password=xxxxx": unexpected option: password`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +135,11 @@ func TestRedact(t *testing.T) {
 		{"@ in file path", "file:///tmp/a@b", "file:///tmp/a@b"},
 		{"none", "none", "none"},
 		{"empty", "", ""},
+		{"password in the query", "redis://h/0?password=secret&dial_timeout=1s", "redis://h/0?password=xxxxx&dial_timeout=1s"},
+		{"token after ';'", "redis://h/0?a=1;auth_token=secret#frag", "redis://h/0?a=1;auth_token=xxxxx#frag"},
+		{"empty password and a secret query", "redis://u:@h/0?X-Token=secret", "redis://u:xxxxx@h/0?X-Token=xxxxx"},
+		{"@ in a query secret", "redis://u:secret@h/0?pass=cr@t", "redis://u:xxxxx"},
+		{"unescapable parameter name", "redis://h/0?k%zz=secret", "redis://h/0?k%zz=xxxxx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

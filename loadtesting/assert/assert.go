@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/loadtesting"
@@ -278,9 +279,14 @@ func sortedCodes(m map[int]int64) []int {
 	return codes
 }
 
+// truncate cuts s to at most n bytes, at a rune boundary so that a body in
+// UTF-8 does not end in half a character, and marks the cut with "…".
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

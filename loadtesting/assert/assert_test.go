@@ -722,6 +722,23 @@ func TestFailureReport(t *testing.T) {
     more:    loadreport results 01JDXR8K`,
 		},
 		{
+			// 119 ASCII bytes then "é" (2 bytes): a cut at 120 bytes would
+			// split it and %q would show "\xc3".
+			name: "body cut at a rune boundary",
+			assertion: func(t loadassert.TestingT) bool {
+				r := manyErrors()
+				r.Metrics.Errors = r.Metrics.Errors[1:2]
+				r.Metrics.Errors[0].Body = strings.Repeat("x", 119) + "été"
+				return loadassert.NoErrors(t, r)
+			},
+			want: `5 of 100 requests failed (5.00%), want none
+    run:     01JDXR8K "POST /orders" https://api.example.com/orders, 100 requests, 4 clients
+    latency: p50 8.10ms  p90 17.9ms  p95 23.4ms  p99 41ms  max 97.2ms
+    errors:  5 (5.00%): 2×no response, 3×500
+    sample:  request 5 at 1.20s: status: status 500 Internal Server Error: body "` + strings.Repeat("x", 119) + `…"
+    more:    loadreport results 01JDXR8K`,
+		},
+		{
 			name:      "nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, nil, "fmt %d", 1) },
 			want:      "load result is nil (did the run fail to start?): fmt 1",

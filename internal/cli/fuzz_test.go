@@ -1,0 +1,314 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The fuzz tests below run their seeds with every `go test`; to search for
+// new inputs, run one at a time, e.g.
+//
+//	go test -run '^$' -fuzz FuzzSplitHeader -fuzztime 20s ./internal/cli
+//
+// This file is in package cli for the unexported parsers; the package's
+// TestMain (goleak) lives in package cli_test and covers these tests too.
+
+// FuzzSplitHeader checks --header parsing: "Key=Value" or "Key: Value",
+// split at whichever separator comes first. A header it accepts has a key
+// with no separator and no blank in it, a trimmed value, and parses back
+// the same when written either way; a sensitive header's value never shows
+// in the text an error would print.
+func FuzzSplitHeader(f *testing.F) {
+	for _, s := range []string{
+		"Authorization=Bearer abc", "Authorization: Bearer a=b:c", "X-Token:abc", "Accept = application/json",
+		"=v", ":v", "k=", "k", "", "  k  :  v  ", "a b=c", "a\tb: c", "Cookie: a=1; b=2",
+		"x-api-key=k3y", "X-Secret-Thing: s3cr3t", "k=v\r\nX-Injected: 1",
+		"Authorization Bearer s3cr3t", "X Token: s3cr3t", " Cookie\tsid=s3cr3t",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, v, ok := splitHeader(s)
+		shown := redactFlagHeader(s) // what a usage error prints
+		if !ok {
+			if k != "" || v != "" {
+				t.Errorf("splitHeader(%q) = %q, %q, false: want empty key and value when refused", s, k, v)
+			}
+			// A refused header is printed with its value hidden when its
+			// name (before ':' or '=', or else the first word) is sensitive.
+			ts := strings.TrimSpace(s)
+			end := strings.IndexAny(ts, ":=")
+			if end < 0 {
+				end = strings.IndexAny(ts, " \t")
+			}
+			if end >= 0 {
+				name, rest := strings.TrimSpace(ts[:end]), strings.TrimSpace(ts[end+1:])
+				if isSensitive(name) && len(rest) >= 3 && !strings.Contains(name+"=[redacted]", rest) && strings.Contains(shown, rest) {
+					t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, name)
+				}
+			}
+			return
+		}
+		if k == "" || strings.ContainsAny(k, ":= \t") || k != strings.TrimSpace(k) || v != strings.TrimSpace(v) {
+			t.Fatalf("splitHeader(%q) = key %q, value %q", s, k, v)
+		}
+		for _, again := range []string{k + "=" + v, k + ": " + v, k + ":" + v} {
+			k2, v2, ok2 := splitHeader(again)
+			if !ok2 || k2 != k || v2 != v {
+				t.Errorf("splitHeader(%q) = %q, %q, %v; want %q, %q as from %q", again, k2, v2, ok2, k, v, s)
+			}
+		}
+		if isSensitive(k) && len(v) >= 3 && !strings.Contains(k+"=[redacted]", v) && strings.Contains(shown, v) {
+			t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, k)
+		}
+	})
+}
+
+// isSensitive is loadtesting.IsSensitiveHeader, spelled out so that this
+// test states the rule it checks.
+func isSensitive(name string) bool {
+	l := strings.ToLower(name)
+	for _, w := range []string{"authorization", "cookie", "token", "secret", "api-key", "api_key", "apikey", "password"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSplitHeader_knownIssues lists --header inputs that run.go (owned
+// elsewhere) still accepts; see the review notes. Remove the Skip once
+// splitHeader (or Config validation) rejects header names that are not
+// HTTP tokens: the HTTP/1.1 client writes names to the wire as they are.
+func TestSplitHeader_knownIssues(t *testing.T) {
+	t.Skip("known issue in run.go: splitHeader accepts names with CR/LF and other non-token bytes")
+	for _, s := range []string{"X-A: 1\r\nX-Injected=1", "X(A)=1", "X-A\x00=1"} {
+		if _, _, ok := splitHeader(s); ok {
+			t.Errorf("splitHeader(%q) accepted a name that is not an HTTP token", s)
+		}
+	}
+}
+
+// FuzzPairs checks the name=value parser behind --path-param and --query:
+// each input either adds exactly one value under its trimmed name or gives
+// one problem that names the flag and quotes the input.
+func FuzzPairs(f *testing.F) {
+	for _, s := range []string{"task_id=abc-123", "a=", "=b", "a", "", " a =b", "a=b=c", "a\x00=b", "a=b\nc"} {
+		f.Add(s, "x=1")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		vals := []string{a, b}
+		out, probs := pairs("--query", vals)
+		n := 0
+		for _, vs := range out {
+			n += len(vs)
+		}
+		if n+len(probs) != len(vals) {
+			t.Fatalf("pairs(%q) = %v with problems %q: want one value or one problem per input", vals, out, probs)
+		}
+		bad := 0
+		for _, v := range vals {
+			k, val, ok := strings.Cut(v, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				if bad >= len(probs) || !strings.Contains(probs[bad], "--query "+strconv.Quote(v)) {
+					t.Errorf("pairs(%q): problem for %q should name --query and quote it; got %q", vals, v, probs)
+				}
+				bad++
+				continue
+			}
+			found := false
+			for _, got := range out[strings.TrimSpace(k)] {
+				found = found || got == val
+			}
+			if !found {
+				t.Errorf("pairs(%q) = %v: lost %q=%q", vals, out, strings.TrimSpace(k), val)
+			}
+		}
+	})
+}
+
+// strayCloser reports whether b is one JSON value followed by a stray ']'
+// or '}', which validJSON accepts (json.Decoder.More reports no more values
+// before a closing bracket). A known issue of run.go, like its refusal of
+// numbers beyond float64 ("1e400"): see the review notes. Both go away if
+// validJSON checks with json.Unmarshal(b, new(json.RawMessage)).
+func strayCloser(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v any
+	if dec.Decode(&v) != nil {
+		return false
+	}
+	rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")
+	return len(rest) > 0 && (rest[0] == ']' || rest[0] == '}')
+}
+
+// FuzzValidJSON checks --payload and --payload-file: validJSON accepts one
+// JSON document, as json.Valid judges it, and nothing else; readPayloadFile
+// returns a valid document, or the valid non-blank lines of a JSON Lines
+// file in order, or an error that names the line it stopped at.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"queue": "load_test", "task": "ping"}`, `[1, 2]`, `"x"`, `1`, `null`, ``, ` `, `{`, `{} {}`, `1 2`,
+		"{\"a\":1}\n{\"a\":2}\n", "{\"a\":1}\n\n  {\"a\":2}  \n", "{\"a\":1}\n{\"a\":\n", "\xef\xbb\xbf{}",
+		"{\n  \"pretty\": true\n}\n", "{\n  \"pretty\": tru\n}\n", `{"a":1}}`, `{"n": 1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		err := validJSON(b)
+		switch {
+		case err == nil && !json.Valid(b):
+			if strayCloser(b) {
+				t.Skipf("known issue: validJSON accepts %q (a stray closing bracket after the value)", b)
+			}
+			t.Fatalf("validJSON(%q) = nil, but it is not one JSON document", b)
+		case err != nil && json.Valid(b):
+			if ute := (*json.UnmarshalTypeError)(nil); errors.As(err, &ute) {
+				t.Skipf("known issue: validJSON refuses %q: %v (a number beyond float64 is still JSON)", b, err)
+			}
+			t.Fatalf("validJSON(%q) = %v, but it is one JSON document", b, err)
+		}
+
+		path := filepath.Join(t.TempDir(), "payload.json")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		body, lines, err := readPayloadFile(path)
+		if err != nil {
+			if strings.Contains(err.Error(), path) {
+				t.Errorf("readPayloadFile error repeats the path (the caller names it): %v", err)
+			}
+			return
+		}
+		if body != nil {
+			if lines != nil || !bytes.Equal(body, b) {
+				t.Fatalf("readPayloadFile(%q) = body %q and %d lines, want the file as one body", b, body, len(lines))
+			}
+			if !json.Valid(body) && !strayCloser(body) {
+				t.Fatalf("readPayloadFile(%q) accepted an invalid document", b)
+			}
+			return
+		}
+		var want [][]byte
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
+				want = append(want, l)
+			}
+		}
+		if len(lines) != len(want) || len(lines) == 0 {
+			t.Fatalf("readPayloadFile(%q) = %d lines, want the %d non-blank ones", b, len(lines), len(want))
+		}
+		for i, l := range lines {
+			if !bytes.Equal(l, want[i]) || (!json.Valid(l) && !strayCloser(l)) {
+				t.Fatalf("readPayloadFile(%q) line %d = %q, want valid %q", b, i+1, l, want[i])
+			}
+		}
+	})
+}
+
+// FuzzRedactURL puts a password into URLs built from arbitrary parts and
+// checks that RedactURL (used for --store in help, errors and hints) never
+// shows it, whatever surrounds it, and keeps a URL without one as typed.
+func FuzzRedactURL(f *testing.F) {
+	f.Add("redis", "u", "s3cr3t", "h:6379", "/0")
+	f.Add("rediss", "", "s3cr3t", "h", "/1?dial_timeout=1s")
+	f.Add("redis", "u", "se@cr@t", "h", "/0?x=@")
+	f.Add("redis", "u", "se:cr:et", "h:1", "/0#@")
+	f.Add("http", "u", "p%40ss", "127.0.0.1:8000", "/health/")
+	f.Add("", "u", "s3cr3t", "h", "")
+	f.Add("file", "", "s3cr3t", "", "/tmp/a@b")
+	f.Fuzz(func(t *testing.T, scheme, user, pass, host, rest string) {
+		prefix := ""
+		if scheme != "" {
+			prefix = scheme + "://"
+		}
+		raw := prefix + user + ":" + pass + "@" + host + rest
+		got := RedactURL(raw)
+		if u, err := url.Parse(raw); err == nil {
+			if pw, ok := u.User.Password(); ok && len(pw) >= 3 && strings.Count(raw, pw) == 1 && strings.Contains(got, pw) {
+				t.Errorf("RedactURL(%q) = %q shows the password %q", raw, got, pw)
+			}
+		}
+		if len(pass) >= 3 && strings.Count(raw, pass) == 1 && !strings.Contains("xxxxx", pass) &&
+			!strings.ContainsAny(user, ":@") && strings.Contains(got, pass) {
+			t.Errorf("RedactURL(%q) = %q shows %q, typed as the password", raw, got, pass)
+		}
+		noPW := prefix + host + rest
+		if !strings.Contains(noPW, "@") && !strings.Contains(noPW, "?") && RedactURL(noPW) != noPW {
+			t.Errorf("RedactURL(%q) = %q, want it unchanged (no password in it)", noPW, RedactURL(noPW))
+		}
+	})
+}
+
+// FuzzParseRatio checks --max-regression: a value it accepts is a finite,
+// non-negative ratio that PercentText prints back to the same ratio; a
+// refused one is an error, never a panic.
+func FuzzParseRatio(f *testing.F) {
+	for _, s := range []string{"10%", "0.1", "0", "1", "2.5 %", "10", "-1%", "", "%", "ten", "Inf", "NaN%", "1e308%", "0x1p-2", "1_0%", " 5 % "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseRatio(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Errorf("parseRatio(%q): empty error", s)
+			}
+			return
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			t.Fatalf("parseRatio(%q) = %v", s, v)
+		}
+		back, err := parseRatio(percentTextFor(v))
+		if err != nil || math.Abs(back-v) > 1e-6*math.Max(1, v) {
+			t.Errorf("parseRatio(%q) = %v, printed %q, read back as %v (%v)", s, v, percentTextFor(v), back, err)
+		}
+	})
+}
+
+// percentTextFor is how compare prints the flag's value (ratioValue.String).
+func percentTextFor(v float64) string { r := ratioValue(v); return r.String() }
+
+// FuzzCheckServeAddr checks serve's --addr: no panic, and every refusal is
+// a usage error that quotes the address; without a token only loopback
+// addresses pass.
+func FuzzCheckServeAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:8089", "localhost:0", "[::1]:80", "0.0.0.0:8089", ":8089", "host", "h:99999", "h:-1", "[::1", "LOCALHOST:1", "127.1.2.3:1", "example.com:80"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, addr string, withToken bool) {
+		token := ""
+		if withToken {
+			token = "0123456789abcdef0123"
+		}
+		err := checkServeAddr(addr, token)
+		if err == nil {
+			if !withToken {
+				host, _, serr := net.SplitHostPort(addr)
+				if serr != nil || !isLoopback(host) {
+					t.Errorf("checkServeAddr(%q) without a token accepted a non-loopback host %q", addr, host)
+				}
+			}
+			return
+		}
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--addr "+strconv.Quote(addr)) {
+			t.Errorf("checkServeAddr(%q) = %v: want a *UsageError naming --addr %q", addr, err, addr)
+		}
+		if strings.Contains(err.Error(), token) && token != "" {
+			t.Errorf("checkServeAddr error shows the token: %v", err)
+		}
+	})
+}

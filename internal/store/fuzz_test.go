@@ -1,0 +1,191 @@
+package store
+
+import (
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The fuzz tests below run their seeds with every `go test`; to search for
+// new inputs, run one at a time, e.g.
+//
+//	go test -run '^$' -fuzz FuzzOpen -fuzztime 20s ./internal/store
+
+// openSafely calls Open on rawURL unless it would touch the machine: a file
+// URL would create its directory wherever it points, and go-redis's
+// min_idle_conns dials in the background at once. It closes what it opens.
+func openSafely(t *testing.T, rawURL string) (err error, opened bool) {
+	t.Helper()
+	if u, perr := url.Parse(rawURL); perr == nil && strings.EqualFold(u.Scheme, "file") {
+		return nil, false
+	}
+	if strings.Contains(strings.ToLower(rawURL), "min_idle") {
+		return nil, false
+	}
+	b, err := Open(rawURL)
+	if err == nil {
+		if cerr := b.Close(); cerr != nil {
+			t.Errorf("Close of Open(%q): %v", rawURL, cerr)
+		}
+	}
+	return err, true
+}
+
+// FuzzOpen opens arbitrary store URLs. Open must not panic; its error must
+// name the URL as Redact shows it; and neither the error nor String may show
+// the password that url.Parse finds in the URL, unless that text also
+// appears in the URL outside its userinfo (a password "6379" next to port
+// 6379 cannot be told apart).
+func FuzzOpen(f *testing.F) {
+	for _, s := range []string{
+		"redis://127.0.0.1:6379/0",
+		"redis://u:s3cr3t@10.0.0.7:6380/3",
+		"rediss://:s3cr3t@h/1?dial_timeout=1s",
+		"redis://u:s3cr3t@h/x",
+		"redis://u:s3cr3t@h/0?colour=blue",
+		"redis://u:s3cr3t@h/0?dial_timeout=s3cr3t",
+		"redis://u:se%zzcr3t@h/0",
+		"redis://u:s3cr3t@h:notaport/0",
+		"redis://u:s3cr3t@[::1/0",
+		"redis://u:s3:cr@3t@h/0",
+		"redis://h/0?password=s3cr3t&colour=blue",
+		"ftp://u:s3cr3t@h/0",
+		"u:s3cr3t@h:6379",
+		"REDIS://U:S3CR3T@H/0",
+		"unix://u:s3cr3t@/tmp/redis.sock",
+		"none", "", "None", "file:relative",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		err, opened := openSafely(t, raw)
+		if !opened || err == nil {
+			return
+		}
+		msg := err.Error()
+		if want := "store " + strconv.Quote(Redact(raw)); !strings.HasPrefix(msg, want) {
+			t.Errorf("Open(%q) error %q does not start with %s", raw, msg, want)
+		}
+		for _, pw := range secretsIn(raw) {
+			if strings.Contains(msg, pw) {
+				t.Errorf("Open(%q) error shows the secret %q: %s", raw, pw, msg)
+			}
+		}
+	})
+}
+
+// secretsIn returns the secrets of raw worth looking for in messages: the
+// password url.Parse finds (raw and unescaped) and the values of query
+// parameters named like a password, token or secret, each only when it is
+// at least 3 bytes long and appears in raw just once, so that seeing it
+// elsewhere in a message means it leaked.
+func secretsIn(raw string) []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 3 && strings.Count(raw, s) == 1 && !strings.Contains(schemes+"xxxxx", s) {
+			out = append(out, s)
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if pw, ok := u.User.Password(); ok {
+		add(pw)
+		if _, esc, ok := strings.Cut(u.User.String(), ":"); ok {
+			add(esc)
+		}
+	}
+	for k, vs := range u.Query() {
+		if sensitiveParam(k) {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+	}
+	return out
+}
+
+// FuzzRedact builds URLs from arbitrary parts with a password in the
+// userinfo and checks that Redact hides it however the parts look, keeps a
+// URL without a password as it was typed, and never panics.
+func FuzzRedact(f *testing.F) {
+	f.Add("redis", "u", "s3cr3t", "h:6379", "/0")
+	f.Add("rediss", "", "s3cr3t", "h", "")
+	f.Add("redis", "u", "se@cr@t", "h", "/0?x=@")
+	f.Add("redis", "u", "se:cr:et", "h:1", "/0#@")
+	f.Add("", "u", "s3cr3t", "h", "")
+	f.Add("file", "", "s3cr3t", "", "/tmp/a@b")
+	f.Add("redis", "u:v", "p%41ss", "h", "/0")
+	f.Fuzz(func(t *testing.T, scheme, user, pass, host, rest string) {
+		prefix := ""
+		if scheme != "" {
+			prefix = scheme + "://"
+		}
+		raw := prefix + user + ":" + pass + "@" + host + rest
+		got := Redact(raw)
+		u, err := url.Parse(raw)
+		if err == nil {
+			if pw, ok := u.User.Password(); ok && len(pw) >= 3 && strings.Count(raw, pw) == 1 && strings.Contains(got, pw) {
+				t.Errorf("Redact(%q) = %q shows the password %q", raw, got, pw)
+			}
+		}
+		if len(pass) >= 3 && strings.Count(raw, pass) == 1 && !strings.Contains("xxxxx", pass) &&
+			!strings.ContainsAny(user, ":@") && strings.Contains(got, pass) {
+			t.Errorf("Redact(%q) = %q shows %q, typed as the password", raw, got, pass)
+		}
+		noPW := prefix + host + rest
+		if !strings.Contains(noPW, "@") && !containsSensitiveParam(noPW) && Redact(noPW) != noPW {
+			t.Errorf("Redact(%q) = %q, want it unchanged (no password in it)", noPW, Redact(noPW))
+		}
+	})
+}
+
+// containsSensitiveParam reports whether raw has a query parameter whose
+// value Redact hides: one named like a secret, or one whose name cannot be
+// unescaped (so cannot be checked).
+func containsSensitiveParam(raw string) bool {
+	_, q, ok := strings.Cut(raw, "?")
+	if !ok {
+		return false
+	}
+	q, _, _ = strings.Cut(q, "#")
+	for _, part := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok || v == "" {
+			continue
+		}
+		if name, err := url.QueryUnescape(k); err != nil || sensitiveParam(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzOpenFile opens file stores at arbitrary paths under a temporary
+// directory: Open must not panic, and a store it opens must work.
+func FuzzOpenFile(f *testing.F) {
+	for _, s := range []string{"runs", "a b/c%d", "x?y#z", "ü/日本", "a\x00b", ".", "//double"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sub string) {
+		if strings.Contains(sub, "..") {
+			return // would leave the temporary directory
+		}
+		dir := filepath.Join(t.TempDir(), sub)
+		raw := (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
+		b, err := Open(raw)
+		if err != nil {
+			return
+		}
+		defer b.Close()
+		if err := b.Put(t.Context(), Record{ID: "r1", Data: []byte("{}")}); err != nil {
+			t.Fatalf("Open(%q): Put: %v", raw, err)
+		}
+		if rec, err := b.Get(t.Context(), "r1"); err != nil || string(rec.Data) != "{}" {
+			t.Fatalf("Open(%q): Get = %q, %v", raw, rec.Data, err)
+		}
+	})
+}

@@ -1,0 +1,298 @@
+package loadtesting
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// The fuzz tests below run their seeds with every `go test`; to search for
+// new inputs, run one at a time, e.g.
+//
+//	go test -run '^$' -fuzz FuzzResultJSON -fuzztime 20s ./loadtesting
+
+// resultJSONSeed is a stored result as Run writes it.
+const resultJSONSeed = `{"schema":1,"id":"01JDXQ3V5ZK8N2B7M4C1R9T6WQ","name":"GET /health/","method":"GET","path":"/health/",
+"url":"/health/?page=2","started_at":"2026-01-02T15:04:05.123456789Z","duration_ms":812.5,"clients":10,"in_process":true,
+"config":{"requests":500,"duration_ms":0,"rate":0,"timeout_ms":30000,"path_params":{"id":"7"},"query":{"page":["2"]},
+"headers":{"Authorization":["[redacted]"],"Accept":["application/json"]},"body_bytes":0,"body_func":false,"expect_status":[200,204],"tags":["health"]},
+"metrics":{"requests":500,"succeeded":498,"failed":2,"error_rate":0.004,"throughput":612.9,"request_rate":615.4,
+"latency":{"min_ms":0.41,"mean_ms":8.2,"stddev_ms":3.1,"p50_ms":8.1,"p75_ms":9.9,"p90_ms":17.9,"p95_ms":23.4,"p99_ms":41,"p999_ms":96,"max_ms":97.2},
+"status_codes":{"200":498,"503":2},"bytes_in":7968,"bytes_out":0,
+"errors":[{"request":17,"status":503,"kind":"status","message":"status 503","body":"busy","at_ms":12.5}]},
+"histogram":""}`
+
+// resultCmp compares Results as stored data: times by instant (the zone
+// pointer of a decoded offset is new every time) and nil like empty.
+var resultCmp = []cmp.Option{
+	cmpopts.EquateEmpty(),
+	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+}
+
+// FuzzResultJSON decodes arbitrary bytes as a stored Result. Decoding must
+// never panic, nor may anything a reader does next with what it decoded
+// (percentiles, summaries, redaction before a save). A document that
+// decodes must encode again, and decode from that to the same Result, and
+// encode again to the same bytes: a stored run reads back as it was.
+func FuzzResultJSON(f *testing.F) {
+	for _, s := range []string{
+		resultJSONSeed,
+		`{"schema":1}`,
+		`{"schema":2,"id":"x"}`,
+		`{"schema":1,"started_at":"2026-01-02T15:04:05+05:30","duration_ms":1e300}`,
+		`{"schema":1,"duration_ms":-9.3e12,"config":{"timeout_ms":9.2e12}}`,
+		`{"schema":1,"metrics":{"status_codes":{"0":1,"-5":2},"errors":[]}}`,
+		`{"schema":1,"config":{"headers":{"a":null},"query":{"q":[]},"path_params":{}}}`,
+		`{"schema":1,"histogram":"HISTFAAAAB14nJNpmSzMwMDAxAABzFCaEUoz2X+AsQEVHgIS"}`,
+		`{"schema":1,"histogram":"not base64 at all"}`,
+		`{"schema":1,"url":"/a?token=s3cr3t%zz&b=1"}`,
+		`{"schema":1,"duration_ms":12345678901.234567,"metrics":{"latency":{"p50_ms":0.0000005,"max_ms":9223372036854.775807}}}`,
+		`{"schema":1,"started_at":"9999-12-31T23:59:59.999999999-23:59","metrics":{"generator_cpu_ms":-1e-7}}`,
+		`{"schema":1,"started_at":"0000-01-01T00:00:00+23:59"}`,
+		`null`, `[]`, `"x"`, `{`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Result
+		if err := json.Unmarshal(data, &r); err != nil {
+			return
+		}
+		// What readers do with a stored run must not panic either.
+		for _, p := range []float64{0, 50, 99.9, 100, -1, 1e9} {
+			_ = r.Percentile(p)
+		}
+		_ = r.OneLine()
+		_ = r.Metrics.StatusSummary()
+		_ = redactResult(&r)
+
+		enc, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("a decoded Result does not encode: %v\ninput: %q", err, data)
+		}
+		var back Result
+		if err := json.Unmarshal(enc, &back); err != nil {
+			t.Fatalf("a re-encoded Result does not decode: %v\nencoded: %s", err, enc)
+		}
+		if diff := cmp.Diff(r, back, resultCmp...); diff != "" {
+			t.Fatalf("Result changed through Marshal/Unmarshal (-decoded +round-tripped):\n%s\ninput: %q", diff, data)
+		}
+		enc2, err := json.Marshal(back)
+		if err != nil || string(enc2) != string(enc) {
+			t.Fatalf("encoding is not stable: %v\nfirst:  %s\nsecond: %s", err, enc, enc2)
+		}
+	})
+}
+
+// FuzzValidatePlaceholders checks placeholders and Config.validate on
+// arbitrary paths and PathParams (names separated by ','; a name starting
+// with '-' is left out of PathParams). validate must not panic, and when it
+// fails for a missing placeholder its error names the path and every
+// missing placeholder, in the words the user typed.
+func FuzzValidatePlaceholders(f *testing.F) {
+	for _, s := range [][2]string{
+		{"/api/v1/tasks/status/{task_id}", ""},
+		{"/api/v1/tasks/status/{task_id}", "task_id"},
+		{"/a/{x}/b/{y}/{z:[0-9]+}", "x"},
+		{"/a/{id:[0-9]{3}}", "id,extra"},
+		{"/a/{x}/{x}", ""},
+		{"/{a}{b}", "b"},
+		{"/{\"q\"}", ""},
+		{"/{a", "a"},
+		{"/{}", ""},
+		{"/{:x}", ""},
+		{"no-slash/{id}", ""},
+		{"/caf\u00e9/{\u00e9t\u00e9}?q={x}", "x"},
+		{"/{a}/%zz", "a"},
+	} {
+		f.Add(s[0], s[1], "")
+		f.Add(s[0], s[1], "http://127.0.0.1:1/base")
+	}
+	f.Fuzz(func(t *testing.T, path, params, baseURL string) {
+		pp := map[string]string{}
+		for n := range strings.SplitSeq(params, ",") {
+			if n != "" && !strings.HasPrefix(n, "-") {
+				pp[n] = "v/" + n // a value that needs escaping
+			}
+		}
+		names := placeholders(path)
+		for _, n := range names {
+			if n == "" || strings.ContainsAny(n, "{}:") {
+				t.Fatalf("placeholders(%q) gave the name %q", path, n)
+			}
+		}
+
+		cfg := Config{Path: path, PathParams: pp, BaseURL: baseURL}.resolved()
+		target, err := cfg.validate(http.NotFoundHandler())
+
+		var missing []string
+		for _, n := range names {
+			if _, ok := pp[n]; !ok {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("path %q with PathParams %v: want a *ConfigError for missing %q, got %v", path, pp, missing, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, fmt.Sprintf("path %q", cfg.Path)) {
+				t.Errorf("error %q does not name the path %q", msg, cfg.Path)
+			}
+			for _, n := range missing {
+				if !strings.Contains(msg, fmt.Sprintf("%q", n)) {
+					t.Errorf("error %q does not name the missing placeholder %q", msg, n)
+				}
+			}
+			return
+		}
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("validate returned %T, want *ConfigError: %v", err, err)
+			}
+			return
+		}
+		// A valid config fills every placeholder: none is left in the target.
+		for _, n := range names {
+			if strings.Contains(target.Path, "{"+n+"}") {
+				t.Errorf("path %q: placeholder %q left unfilled in %q", path, n, target.Path)
+			}
+		}
+	})
+}
+
+// sensitiveWords are, in lower case, parts of names whose values must never
+// be stored or shown.
+var sensitiveWords = []string{"authorization", "token", "secret", "cookie", "api-key", "apikey", "api_key", "password"}
+
+// mixCase upper-cases the letters of s whose bit in mask is set.
+func mixCase(s string, mask uint64) string {
+	b := []byte(s)
+	for i := range b {
+		if mask&(1<<(uint(i)%64)) != 0 && 'a' <= b[i] && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// FuzzRedactHeaders builds header names around a sensitive word in random
+// case and checks that RedactHeaders and IsSensitiveHeader hide every value
+// of them, that other headers pass unchanged, and that the caller's header
+// is never modified.
+func FuzzRedactHeaders(f *testing.F) {
+	f.Add("", "", uint8(0), uint64(0), "Bearer abc.def")
+	f.Add("X-", "", uint8(1), uint64(0xffff), "t0k3n")
+	f.Add("Proxy-", "", uint8(0), uint64(1), "Basic dTpw")
+	f.Add("Set-", "", uint8(3), uint64(0xa5), "id=1; HttpOnly")
+	f.Add("X-Upstream-", "-Raw", uint8(0), uint64(0), "s3cr3t")
+	f.Add("", "_ID", uint8(2), uint64(0), "v")
+	f.Add(" ", "\t", uint8(0), uint64(0), "trailing space in the name")
+	f.Add("x_", "", uint8(6), uint64(2), "underscored")
+	f.Fuzz(func(t *testing.T, prefix, suffix string, word uint8, mask uint64, value string) {
+		name := prefix + mixCase(sensitiveWords[int(word)%len(sensitiveWords)], mask) + suffix
+		if !IsSensitiveHeader(name) {
+			t.Fatalf("IsSensitiveHeader(%q) = false", name)
+		}
+		in := http.Header{
+			name:     {value, "second " + value},
+			"Accept": {"application/json"},
+		}
+		out := RedactHeaders(in)
+		for _, v := range out[name] {
+			if v != Redacted {
+				t.Errorf("RedactHeaders kept %q for %q, want %q", v, name, Redacted)
+			}
+		}
+		if len(out[name]) != 2 {
+			t.Errorf("RedactHeaders gave %d values for %q, want 2 (one per value)", len(out[name]), name)
+		}
+		if name != "Accept" && fmt.Sprint(out["Accept"]) != "[application/json]" {
+			t.Errorf("RedactHeaders changed Accept to %q", out["Accept"])
+		}
+		if in[name][0] != value {
+			t.Errorf("RedactHeaders modified the caller's header: %q", in[name])
+		}
+	})
+}
+
+// FuzzRedactURL puts a sensitive query parameter (and optionally a
+// password) into a URL with arbitrary surroundings and checks that neither
+// redactURL (HTTP runs' Result.URL) nor redactResult (what a Store saves)
+// lets the value through.
+func FuzzRedactURL(f *testing.F) {
+	f.Add("/search", uint8(1), uint64(0), "s3cr3t-value", "page=2", "")
+	f.Add("/", uint8(6), uint64(7), "k3y", "", "pa55word")
+	f.Add("/a", uint8(1), uint64(0), "s3cr3t%zz", "b=1", "")
+	f.Add("/a", uint8(2), uint64(0), "s3cr3t", "a=1;b=2", "")
+	f.Add("/a", uint8(1), uint64(0), "s3cr3t;x", "", "")
+	f.Add("/a", uint8(1), uint64(0), "s3cr3t", "%", "")
+	f.Fuzz(func(t *testing.T, path string, word uint8, mask uint64, secret, other, password string) {
+		if len(secret) < 4 || strings.Contains(Redacted, secret) || strings.ContainsAny(secret, "&#") {
+			return // too short to look for, or not one query value when typed raw
+		}
+		key := "x_" + mixCase(sensitiveWords[int(word)%len(sensitiveWords)], mask)
+		rawQuery := key + "=" + secret
+		if other != "" {
+			rawQuery = other + "&" + rawQuery
+		}
+		u := &url.URL{Scheme: "http", Host: "127.0.0.1:8000", Path: path, RawQuery: rawQuery}
+		shown := *u
+		shown.RawQuery = other
+		visible := shown.String() + path // what may be shown
+		if strings.Contains(visible, secret) || strings.Contains(visible, url.QueryEscape(secret)) {
+			return
+		}
+		if len(password) >= 4 && !strings.Contains(visible+rawQuery+"xxxxx", password) {
+			u.User = url.UserPassword("u", password)
+		} else {
+			password = ""
+		}
+		got := redactURL(u)
+		if strings.Contains(got, secret) || strings.Contains(got, url.QueryEscape(secret)) {
+			t.Errorf("redactURL(%q) = %q: shows the value of %q", u, got, key)
+		}
+		if password != "" && (strings.Contains(got, password) || strings.Contains(got, url.UserPassword("u", password).String())) {
+			t.Errorf("redactURL(%q) = %q: shows the password", u, got)
+		}
+
+		// What a Store saves: the query in URL (an in-process run's path and
+		// query, or an HTTP run's full URL) and in Config.Query, and a
+		// transport error quoting the URL as net/http does.
+		noPW := *u
+		noPW.User = nil
+		for _, target := range []string{path + "?" + rawQuery, u.String()} {
+			r := &Result{
+				URL:     target,
+				Config:  RunConfig{Query: url.Values{key: {secret}}},
+				Metrics: Metrics{Errors: []ErrorSample{{Kind: "transport", Message: (&url.Error{Op: "Get", URL: noPW.String(), Err: errors.New("EOF")}).Error()}}},
+			}
+			saved := redactResult(r)
+			if strings.Contains(saved.URL, secret) || strings.Contains(saved.URL, url.QueryEscape(secret)) {
+				t.Errorf("redactResult kept the value of %q in URL %q", key, saved.URL)
+			}
+			if password != "" && strings.Contains(saved.URL, url.UserPassword("u", password).String()) {
+				t.Errorf("redactResult kept the password in URL %q", saved.URL)
+			}
+			if v := saved.Config.Query.Get(key); v != Redacted {
+				t.Errorf("redactResult kept Config.Query %s=%q", key, v)
+			}
+			if msg := saved.Metrics.Errors[0].Message; strings.Contains(msg, secret) || strings.Contains(msg, url.QueryEscape(secret)) {
+				t.Errorf("redactResult kept the value of %q in the error sample %q", key, msg)
+			}
+			if r.Metrics.Errors[0].Message == saved.Metrics.Errors[0].Message && r.URL == saved.URL {
+				t.Errorf("redactResult changed nothing in %q", r.URL)
+			}
+		}
+	})
+}
