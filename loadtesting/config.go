@@ -3,12 +3,15 @@ package loadtesting
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Defaults applied by the zero Config.
@@ -88,6 +91,7 @@ type ConfigError struct {
 	Problems []string
 }
 
+// Error lists the problems, separated by "; ".
 func (e *ConfigError) Error() string {
 	if len(e.Problems) == 1 {
 		return "config: " + e.Problems[0]
@@ -178,8 +182,21 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 	names := placeholders(c.Path)
 	var missing []string
 	for _, n := range names {
-		if _, ok := c.PathParams[n]; !ok {
-			missing = append(missing, fmt.Sprintf("%q", n))
+		q := fmt.Sprintf("%q", n)
+		if _, ok := c.PathParams[n]; !ok && !slices.Contains(missing, q) {
+			missing = append(missing, q)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Headers)) {
+		if !httpguts.ValidHeaderFieldName(k) {
+			add("Headers %q: not a valid header name", k)
+			continue
+		}
+		for _, v := range c.Headers[k] {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				add("Headers %q: value holds a control character (CR, LF or NUL)", k)
+				break
+			}
 		}
 	}
 	if len(missing) == 1 {

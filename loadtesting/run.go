@@ -119,7 +119,9 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 	}
 	res.Metrics = metricsFrom(rep)
 	res.Metrics.setGenerator(rep.CPU, rep.Cores, rep.Elapsed, inProcess)
-	return res, nil
+	// Secrets in the query never leave the run, not even in memory: what
+	// Run returns, prints and saves is the same redacted Result.
+	return res.Redacted(), nil
 }
 
 func metricsFrom(rep *engine.Report) Metrics {

@@ -526,3 +526,24 @@ func TestResult_IDsSortByStart(t *testing.T) {
 		t.Errorf("ids not sorted by start: %v", ids)
 	}
 }
+
+func TestExec_resultHoldsNoQuerySecrets(t *testing.T) {
+	var got string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.URL.Query().Get("access_token") })
+	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{
+		Requests: 1, Clients: 1, Query: map[string][]string{"access_token": {"s3cr3t"}, "page": {"2"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "s3cr3t" {
+		t.Errorf("handler saw access_token %q, want the real value s3cr3t", got)
+	}
+	b, _ := json.Marshal(res)
+	if strings.Contains(res.URL, "s3cr3t") || strings.Contains(string(b), "s3cr3t") || strings.Contains(res.OneLine(), "s3cr3t") {
+		t.Errorf("the returned Result keeps the secret: URL %q\n%s", res.URL, b)
+	}
+	if !strings.Contains(res.URL, "page=2") {
+		t.Errorf("URL %q lost the harmless query", res.URL)
+	}
+}

@@ -91,7 +91,7 @@ func newAuthCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			token, err := loginAt(cmd.Context(), http.DefaultClient, baseURL, args[0])
+			token, err := loginAt(cmd.Context(), &http.Client{Timeout: 30 * time.Second}, baseURL, args[0])
 			if err != nil {
 				return err
 			}

@@ -298,6 +298,9 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		} else {
 			cfg.BaseURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, User: u.User}).String()
 			cfg.Path = u.Path
+			if u.RawPath != "" {
+				cfg.Path = u.RawPath // keep escapes as typed (/a%2Fb), braces stay placeholders
+			}
 			if cfg.Path == "" {
 				cfg.Path = "/"
 			}
@@ -446,7 +449,7 @@ func splitHeader(s string) (key, value string, ok bool) {
 		return "", "", false
 	}
 	key, value = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
-	if key == "" || strings.ContainsAny(key, " \t") {
+	if !httpguts.ValidHeaderFieldName(key) || !httpguts.ValidHeaderFieldValue(value) {
 		return "", "", false
 	}
 	return key, value, true
@@ -487,15 +490,9 @@ func pairs(flag string, vals []string) (url.Values, []string) {
 
 // validJSON reports why b is not one JSON document.
 func validJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("more than one JSON value (offset %d)", dec.InputOffset())
-	}
-	return nil
+	// RawMessage checks the syntax of exactly one value without converting
+	// numbers, so 1e400 is JSON and `{} {}` or `{}}` are not.
+	return json.Unmarshal(b, new(json.RawMessage))
 }
 
 // readPayloadFile reads one JSON document, or JSON Lines (one document per
@@ -661,5 +658,6 @@ func DoInTarget(req *http.Request) (*http.Response, error) {
 	r2.URL = base.ResolveReference(&url.URL{Path: req.URL.Path, RawQuery: req.URL.RawQuery})
 	r2.Host = ""
 	r2.RequestURI = ""
-	return http.DefaultClient.Do(r2)
+	client := &http.Client{Timeout: 30 * time.Second}
+	return client.Do(r2)
 }

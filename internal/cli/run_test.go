@@ -175,6 +175,8 @@ func TestRunConfig(t *testing.T) {
 
 		{"URL", false, []string{"http://127.0.0.1:8000/health/"},
 			base(func(c *loadtesting.Config) { c.BaseURL = "http://127.0.0.1:8000" }), nil},
+		{"URL keeps its escapes", false, []string{"http://127.0.0.1:8000/files/a%2Fb"},
+			base(func(c *loadtesting.Config) { c.BaseURL, c.Path = "http://127.0.0.1:8000", "/files/a%2Fb" }), nil},
 		{"URL without a path", false, []string{"https://example.test:8443"},
 			base(func(c *loadtesting.Config) { c.BaseURL, c.Path = "https://example.test:8443", "/" }), nil},
 		{"URL query and --query", false, []string{"http://127.0.0.1:8000/health/?x=1", "--query", "x=2", "--query", "y=3"},
@@ -241,8 +243,8 @@ func TestRun_usageErrors(t *testing.T) {
 		args []string // after `run`
 		want []string // substrings of the Error: line
 	}{
-		{"bad --payload", withLogin, []string{"/x", "--in-process", "--payload", `{"a":`}, []string{"--payload: invalid JSON: unexpected EOF"}},
-		{"two --payload values", withLogin, []string{"/x", "--in-process", "--payload", `{} {}`}, []string{"--payload: invalid JSON: more than one JSON value"}},
+		{"bad --payload", withLogin, []string{"/x", "--in-process", "--payload", `{"a":`}, []string{"--payload: invalid JSON: unexpected end of JSON input"}},
+		{"two --payload values", withLogin, []string{"/x", "--in-process", "--payload", `{} {}`}, []string{"--payload: invalid JSON: invalid character '{' after top-level value"}},
 		{"--payload and --payload-file", withLogin, []string{"/x", "--in-process", "--payload", "{}", "--payload-file", "$DIR/ok.json"}, []string{"--payload and --payload-file: choose one"}},
 		{"missing --payload-file", withLogin, []string{"/x", "--in-process", "--payload-file", "$DIR/nope.json"}, []string{"--payload-file $DIR/nope.json: no such file or directory"}},
 		{"invalid JSON line", withLogin, []string{"/x", "--in-process", "--payload-file", "$DIR/bad.jsonl"}, []string{"--payload-file $DIR/bad.jsonl: line 3: invalid JSON"}},
