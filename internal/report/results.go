@@ -55,6 +55,17 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 		{"Request rate", format.Rate(m.RequestRate) + " req/s (all responses)"},
 		{"Data", fmt.Sprintf("%s received, %s sent", bytesText(m.BytesIn), bytesText(m.BytesOut))},
 	}
+	if m.GeneratorCPU > 0 {
+		gen := fmt.Sprintf("%s CPU per request, %s busy of %d cores", format.Duration(m.GeneratorCPUPerRequest),
+			format.Percent(m.GeneratorBusy), m.GeneratorCores)
+		if r.InProcess {
+			gen += " (handler included)"
+		}
+		summary = append(summary, []string{"Generator", gen})
+		if m.GeneratorBound {
+			summary = append(summary, []string{"", p.yellow("warning: " + clean(m.GeneratorWarning))})
+		}
+	}
 	ew.table(nil, summary)
 
 	l := m.Latency
