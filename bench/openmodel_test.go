@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -28,7 +27,7 @@ func BenchmarkOpenModel(b *testing.B) {
 		{"constant", 0, rate * dur.Seconds()},
 		{"ramp5kTo20k", rate, (5_000 + rate) / 2 * dur.Seconds()},
 	} {
-		b.Run(fmt.Sprintf("%s", tc.name), func(b *testing.B) {
+		b.Run(tc.name, func(b *testing.B) {
 			start := float64(rate)
 			if tc.rampTo > 0 {
 				start = 5_000

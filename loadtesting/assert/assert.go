@@ -31,35 +31,35 @@ type TestingT interface {
 // maxShownSamples is how many error samples a failure message lists.
 const maxShownSamples = 3
 
-// P50Below asserts that the run's median latency is below max.
-func P50Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+// P50Below asserts that the run's median latency is below limit.
+func P50Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
 	t.Helper()
-	return percentileBelow(t, r, 50, max, msgAndArgs)
+	return percentileBelow(t, r, 50, limit, msgAndArgs)
 }
 
-// P95Below asserts that the run's 95th percentile latency is below max.
-func P95Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+// P95Below asserts that the run's 95th percentile latency is below limit.
+func P95Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
 	t.Helper()
-	return percentileBelow(t, r, 95, max, msgAndArgs)
+	return percentileBelow(t, r, 95, limit, msgAndArgs)
 }
 
-// P99Below asserts that the run's 99th percentile latency is below max.
-func P99Below(t TestingT, r *loadtesting.Result, max time.Duration, msgAndArgs ...any) bool {
+// P99Below asserts that the run's 99th percentile latency is below limit.
+func P99Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
 	t.Helper()
-	return percentileBelow(t, r, 99, max, msgAndArgs)
+	return percentileBelow(t, r, 99, limit, msgAndArgs)
 }
 
 // PercentileBelow asserts that the latency at percentile p (0..100, e.g.
-// 99.9) is below max.
-func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, max time.Duration, msgAndArgs ...any) bool {
+// 99.9) is below limit.
+func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Duration, msgAndArgs ...any) bool {
 	t.Helper()
 	if p < 0 || p > 100 || p != p {
 		return fail(t, r, fmt.Sprintf("percentile %v: must be between 0 and 100", p), msgAndArgs)
 	}
-	return percentileBelow(t, r, p, max, msgAndArgs)
+	return percentileBelow(t, r, p, limit, msgAndArgs)
 }
 
-func percentileBelow(t TestingT, r *loadtesting.Result, p float64, max time.Duration, msgAndArgs []any) bool {
+func percentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Duration, msgAndArgs []any) bool {
 	t.Helper()
 	if r == nil {
 		return failNil(t, msgAndArgs)
@@ -71,14 +71,14 @@ func percentileBelow(t TestingT, r *loadtesting.Result, p float64, max time.Dura
 	if !ok {
 		return fail(t, r, fmt.Sprintf("p%s latency: the result has no latency histogram", pname(p)), msgAndArgs)
 	}
-	if got < max {
+	if got < limit {
 		return true
 	}
-	return fail(t, r, fmt.Sprintf("p%s latency %s, want < %s", pname(p), format.Duration(got), format.Duration(max)), msgAndArgs)
+	return fail(t, r, fmt.Sprintf("p%s latency %s, want < %s", pname(p), format.Duration(got), format.Duration(limit)), msgAndArgs)
 }
 
-// ErrorRateBelow asserts that the share of failed requests (0..1) is below max.
-func ErrorRateBelow(t TestingT, r *loadtesting.Result, max float64, msgAndArgs ...any) bool {
+// ErrorRateBelow asserts that the share of failed requests (0..1) is below limit.
+func ErrorRateBelow(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
 	t.Helper()
 	if r == nil {
 		return failNil(t, msgAndArgs)
@@ -86,11 +86,11 @@ func ErrorRateBelow(t TestingT, r *loadtesting.Result, max float64, msgAndArgs .
 	if r.Metrics.Requests == 0 {
 		return fail(t, r, "error rate: the run recorded no requests", msgAndArgs)
 	}
-	if r.Metrics.ErrorRate < max {
+	if r.Metrics.ErrorRate < limit {
 		return true
 	}
 	return failWithSamples(t, r, fmt.Sprintf("error rate %s (%d of %d), want < %s",
-		format.Percent(r.Metrics.ErrorRate), r.Metrics.Failed, r.Metrics.Requests, format.Percent(max)), msgAndArgs)
+		format.Percent(r.Metrics.ErrorRate), r.Metrics.Failed, r.Metrics.Requests, format.Percent(limit)), msgAndArgs)
 }
 
 // NoErrors asserts that every request succeeded.
@@ -106,16 +106,16 @@ func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
 		r.Metrics.Failed, r.Metrics.Requests, format.Percent(r.Metrics.ErrorRate)), msgAndArgs)
 }
 
-// ThroughputAbove asserts that successful responses per second exceed min.
-func ThroughputAbove(t TestingT, r *loadtesting.Result, min float64, msgAndArgs ...any) bool {
+// ThroughputAbove asserts that successful responses per second exceed limit.
+func ThroughputAbove(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
 	t.Helper()
 	if r == nil {
 		return failNil(t, msgAndArgs)
 	}
-	if r.Metrics.Throughput > min {
+	if r.Metrics.Throughput > limit {
 		return true
 	}
-	return fail(t, r, fmt.Sprintf("throughput %s successes/s, want > %s", format.Rate(r.Metrics.Throughput), format.Rate(min)), msgAndArgs)
+	return fail(t, r, fmt.Sprintf("throughput %s successes/s, want > %s", format.Rate(r.Metrics.Throughput), format.Rate(limit)), msgAndArgs)
 }
 
 // StatusCodesIn asserts that every response had one of codes. Requests
