@@ -55,7 +55,8 @@ never a regression.
 
 A row regressed when the new run is worse than the base by more than
 --max-regression: latency higher, throughput lower (both relative), or the
-error rate higher by more than that many percentage points. compare prints
+error rate significantly higher by more than that share of the base rate
+(taking the base as at least 1 pt, so a rise from 0% counts). compare prints
 the table, then exits 1 naming the rows that regressed; otherwise it exits 0.`,
 		Example: examples(app, `
   $CMD compare 01JDXQ3V5ZK8N2B7M4C1R9T6WQ 01JDXR8K2F4H6J8K0M2N4P6R8T

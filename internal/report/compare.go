@@ -93,7 +93,7 @@ type Row struct {
 	Noise bool `json:"within_noise"`
 	// Regressed is true when head is worse than base by more than
 	// Comparison.MaxRegression and not within noise: higher latency, lower
-	// throughput, or a higher error rate (in percentage points).
+	// throughput, or a significantly higher error rate.
 	Regressed bool `json:"regressed"`
 }
 
@@ -101,9 +101,10 @@ type Row struct {
 // maxRegression (a ratio: 0.1 means 10%; negative counts as 0). For latency
 // (p50, p95, p99) higher is worse and the change is relative; for
 // throughput lower is worse and the change is relative; the error rate's
-// change is absolute, in percentage points, judged against maxRegression
-// read as points (0.1 = 10 pt). A nil run counts as one that measured
-// nothing.
+// change is shown in percentage points, and regresses when it is
+// statistically significant and larger than maxRegression of the base rate
+// (the base floored at 1 pt, so a rise from 0% counts). A nil run counts as
+// one that measured nothing.
 func Compare(base, head *loadtesting.Result, maxRegression float64) Comparison {
 	if base == nil {
 		base = &loadtesting.Result{}
@@ -197,12 +198,20 @@ func errorRateRow(base, head loadtesting.Metrics, maxReg float64) Row {
 	r := Row{Metric: MetricErrorRate, Unit: "ratio", Base: b, Head: h, Delta: ptr(d), DeltaKind: DeltaAbsolute}
 	r.Noise = d == 0 || !significant(base.Failed, base.Requests, head.Failed, head.Requests)
 	if !r.Noise && d > 0 {
-		r.Regressed = d > maxReg
+		// Relative to the base rate, as for the other rows, but with the
+		// base floored at one percentage point so that a rise from 0% still
+		// counts: with 10%, 0% -> 0.2% (if significant) or 5% -> 6% regress,
+		// 5% -> 5.4% does not.
+		r.Regressed = d > maxReg*max(b, errorRateFloor)
 	}
 	return r
 }
 
 // errorRate is Failed/Requests, from the counts when there are any.
+// errorRateFloor is the smallest base error rate the error-rate threshold
+// is taken relative to: one percentage point.
+const errorRateFloor = 0.01
+
 func errorRate(m loadtesting.Metrics) float64 {
 	if m.Requests > 0 {
 		return float64(m.Failed) / float64(m.Requests)
@@ -300,8 +309,8 @@ func RenderCompare(w io.Writer, c Comparison, o Options) error {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%s\n", p.faint(fmt.Sprintf(
-		"~ = within noise; regressed = worse than base by more than %s (error rate: %s pt)",
-		PercentText(c.MaxRegression), points(c.MaxRegression))))
+		"~ = within noise; regressed = worse than base by more than %s (error rate: of the base rate, at least 1 pt)",
+		PercentText(c.MaxRegression))))
 	return err
 }
 

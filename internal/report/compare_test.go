@@ -139,9 +139,21 @@ func TestCompare(t *testing.T) {
 			regrs: true,
 		},
 		{
-			name: "error rate up 5 points: significant, under a 10 pt threshold",
+			name: "error rate 0% to 5%: significant, a regression at 10%",
 			base: run("A", ms, ms, ms, 400, 0, 500), head: run("B", ms, ms, ms, 400, 25, 500), max: 0.1,
-			rows: map[string]want{"error_rate": {d(0.05), false, false}},
+			rows:  map[string]want{"error_rate": {d(0.05), false, true}},
+			regrs: true,
+		},
+		{
+			name: "error rate 20% to 21.6%: significant but within 10% of the base rate",
+			base: run("A", ms, ms, ms, 400, 2000, 10000), head: run("B", ms, ms, ms, 400, 2160, 10000), max: 0.1,
+			rows: map[string]want{"error_rate": {d(0.016), false, false}},
+		},
+		{
+			name: "error rate 20% to 23%: significant and beyond 10% of the base rate",
+			base: run("A", ms, ms, ms, 400, 2000, 10000), head: run("B", ms, ms, ms, 400, 2300, 10000), max: 0.1,
+			rows:  map[string]want{"error_rate": {d(0.03), false, true}},
+			regrs: true,
 		},
 		{
 			name: "error rate up 5 points: a regression at 1%",
