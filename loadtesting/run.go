@@ -102,7 +102,7 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 		Path:      c.Path,
 		StartedAt: rep.Start.UTC().Round(0),
 		Duration:  rep.Elapsed,
-		Clients:   c.Clients,
+		Clients:   effectiveClients(c),
 		InProcess: inProcess,
 		Config: RunConfig{
 			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, RampTo: c.RampTo, Timeout: c.Timeout,
@@ -160,4 +160,13 @@ func metricsFrom(rep *engine.Report) Metrics {
 		m.Errors = append(m.Errors, ErrorSample(s))
 	}
 	return m
+}
+
+// effectiveClients is the concurrency a run could reach: no more workers
+// start than there are requests to send.
+func effectiveClients(c Config) int {
+	if c.Requests > 0 && int64(c.Clients) > c.Requests {
+		return int(c.Requests)
+	}
+	return c.Clients
 }

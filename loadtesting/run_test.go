@@ -547,3 +547,13 @@ func TestExec_resultHoldsNoQuerySecrets(t *testing.T) {
 		t.Errorf("URL %q lost the harmless query", res.URL)
 	}
 }
+
+func TestExec_clientsReportsTheConcurrencyUsed(t *testing.T) {
+	res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 3, Clients: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Clients != 3 {
+		t.Errorf("Clients = %d for 3 requests with 50 clients configured, want 3 (no more can run)", res.Clients)
+	}
+}
