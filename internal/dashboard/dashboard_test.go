@@ -1,6 +1,8 @@
 package dashboard_test
 
 import (
+	"time"
+
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -343,5 +345,24 @@ func TestHandler_hidesSecretsOfOldRuns(t *testing.T) {
 	}
 	if st.runs[0].Config.Query["api_key"][0] != "s3cr3t-key" {
 		t.Errorf("serving the run modified the stored Result")
+	}
+}
+
+func TestHandler_generatorFacts(t *testing.T) {
+	st := seeded(t)
+	enqueue := st.runs[1]
+	enqueue.Metrics.GeneratorCPU = 400 * time.Millisecond
+	enqueue.Metrics.GeneratorCPUPerRequest = time.Millisecond
+	enqueue.Metrics.GeneratorBound = true
+	enqueue.Metrics.GeneratorWarning = "the generator kept 98% of its cores busy"
+	_, _, body := get(t, newDashboard(st, ""), "GET", "/", nil)
+	start := strings.Index(body, `id="run-01RUNENQUEUE"`)
+	end := strings.Index(body, `id="run-01RUNXSS0001"`)
+	if start < 0 || end < start {
+		t.Fatalf("rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
+	}
+	containsAll(t, body[start:end], "1.00ms CPU/request (generator-bound: the generator kept 98% of its cores busy)")
+	if strings.Contains(body[end:], "CPU/request") {
+		t.Errorf("runs without generator figures show a generator row")
 	}
 }

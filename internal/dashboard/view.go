@@ -151,6 +151,13 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 	if len(c.ExpectStatus) > 0 {
 		v.Config = append(v.Config, kv{"expect", "expected status", fmt.Sprint(c.ExpectStatus)})
 	}
+	if m.GeneratorCPU > 0 {
+		gen := format.Duration(m.GeneratorCPUPerRequest) + " CPU/request"
+		if m.GeneratorBound {
+			gen += " (generator-bound: " + m.GeneratorWarning + ")"
+		}
+		v.Config = append(v.Config, kv{"generator", "generator", gen})
+	}
 
 	codes := make([]int, 0, len(m.StatusCodes))
 	for code := range m.StatusCodes {
