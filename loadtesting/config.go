@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -290,12 +291,15 @@ func validToken(s string) bool {
 	return true
 }
 
+// isNilHandler reports whether h is nil, including a typed nil such as a
+// nil *mux.Router or a nil HandlerFunc in a non-nil interface.
 func isNilHandler(h http.Handler) bool {
 	if h == nil {
 		return true
 	}
-	if f, ok := h.(http.HandlerFunc); ok && f == nil {
-		return true
+	switch v := reflect.ValueOf(h); v.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Chan, reflect.Slice, reflect.Interface:
+		return v.IsNil()
 	}
 	return false
 }

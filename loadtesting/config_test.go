@@ -37,6 +37,7 @@ func TestExec_configErrors(t *testing.T) {
 			[]string{"Body (2 bytes) and BodyFunc are both set"}},
 		{"expect status out of range", okHandler, loadtesting.Config{ExpectStatus: []int{200, 1000}}, []string{"ExpectStatus 1000"}},
 		{"nil handler in-process", nil, loadtesting.Config{}, []string{"handler is nil and BaseURL is empty"}},
+		{"typed nil handler in-process", (*http.ServeMux)(nil), loadtesting.Config{}, []string{"handler is nil and BaseURL is empty"}},
 		{"nil handler with base url is fine", nil, loadtesting.Config{BaseURL: "http://127.0.0.1:1", Requests: 1, Timeout: time.Second}, nil},
 		{"bad base url scheme", nil, loadtesting.Config{BaseURL: "ftp://127.0.0.1"}, []string{`BaseURL "ftp://127.0.0.1": scheme must be http or https`}},
 		{"base url without host", nil, loadtesting.Config{BaseURL: "http://"}, []string{`BaseURL "http://": no host`}},

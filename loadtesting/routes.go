@@ -114,6 +114,9 @@ func RoutesWith(h http.Handler, o RouteOptions) ([]Route, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
+	if r, ok := h.(*mux.Router); ok && r == nil {
+		return nil, errors.New("routes: handler is a nil *mux.Router")
+	}
 	if isNilHandler(h) {
 		return nil, errors.New("routes: handler is nil: pass a *mux.Router or a handler that implements loadtesting.RouteLister")
 	}

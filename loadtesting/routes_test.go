@@ -451,6 +451,7 @@ func TestRoutes_errors(t *testing.T) {
 		{"nil handler", nil, loadtesting.RouteOptions{}, []string{"routes: handler is nil"}},
 		{"nil HandlerFunc", http.HandlerFunc(nil), loadtesting.RouteOptions{}, []string{"routes: handler is nil"}},
 		{"nil *mux.Router", (*mux.Router)(nil), loadtesting.RouteOptions{}, []string{"nil *mux.Router"}},
+		{"typed nil RouteLister", (*nilLister)(nil), loadtesting.RouteOptions{}, []string{"routes: handler is nil"}},
 		{
 			"ServeMux", http.NewServeMux(), loadtesting.RouteOptions{},
 			[]string{"routes: cannot list the routes of *http.ServeMux: pass a *mux.Router or implement loadtesting.RouteLister"},
@@ -517,3 +518,9 @@ func TestRequiresAuth(t *testing.T) {
 	}()
 	loadtesting.RequiresAuth(nil)
 }
+
+// nilLister is a RouteLister whose nil pointer would panic if called.
+type nilLister struct{ routes []loadtesting.Route }
+
+func (l *nilLister) Routes() []loadtesting.Route                  { return l.routes }
+func (l *nilLister) ServeHTTP(http.ResponseWriter, *http.Request) {}
