@@ -101,7 +101,7 @@ func (e *ConfigError) Error() string {
 }
 
 // placeholderRE matches mux-style placeholders: {name} or {name:pattern}.
-var placeholderRE = regexp.MustCompile(`\{([^{}:]+)(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}`)
+var placeholderRE = regexp.MustCompile(`\{([^{}:]+)(?::([^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}`)
 
 // placeholders returns the names of path's {placeholders} in order.
 func placeholders(path string) []string {
@@ -206,6 +206,19 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		add("path %q: no value for placeholders %s (set PathParams)", c.Path, strings.Join(missing, ", "))
 	}
 	var unknown []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(c.Path, -1) {
+		name, pattern := m[1], m[2]
+		v, ok := c.PathParams[name]
+		if !ok || pattern == "" {
+			continue
+		}
+		re, err := regexp.Compile("^(?:" + pattern + ")$")
+		if err != nil {
+			add("path %q: placeholder %q has a bad pattern %q: %v", c.Path, name, pattern, err)
+		} else if !re.MatchString(v) {
+			add("PathParams %q = %q: does not match the placeholder's pattern %s, so the route would not match", name, v, pattern)
+		}
+	}
 	for k := range c.PathParams {
 		if !slices.Contains(names, k) {
 			unknown = append(unknown, fmt.Sprintf("%q", k))
