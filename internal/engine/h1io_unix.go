@@ -64,7 +64,7 @@ func (c *connIO) doStep(fd uintptr) bool {
 	if w := c.pending; w != nil {
 		c.pending = nil
 		for len(w) > 0 {
-			n, err := syscall.Write(int(fd), w)
+			n, err := sockWrite(int(fd), w)
 			switch {
 			case err == syscall.EINTR:
 				continue
@@ -85,7 +85,7 @@ func (c *connIO) doStep(fd uintptr) bool {
 		return false // wait for the response
 	}
 	for {
-		n, err := syscall.Read(int(fd), c.p)
+		n, err := sockRead(int(fd), c.p)
 		switch {
 		case err == syscall.EINTR:
 			continue
