@@ -2,7 +2,9 @@
 #
 #   make test    all tests, -race, with a throwaway redis-server for the Redis
 #                integration tests unless APILOAD_TEST_REDIS_URL is set
-#                (see scripts/with-redis.sh); PKGS=./internal/store/ narrows it
+#                (see scripts/with-redis.sh); PKGS=./internal/store/ narrows it.
+#                Then the engine and loadtesting once more without -race: the
+#                HTTP/1.1 client's raw socket calls are built only then.
 #   make lint    go vet, and gofmt must have nothing to say
 #   make bench   benchmarks, no tests
 
@@ -13,7 +15,9 @@ TESTFLAGS ?= -race -count=1
 .PHONY: test lint bench
 
 test:
-	bash scripts/with-redis.sh $(GO) tool gotestsum --format testname -- $(TESTFLAGS) $(PKGS)
+	bash scripts/with-redis.sh sh -c '\
+		$(GO) tool gotestsum --format testname -- $(TESTFLAGS) $(PKGS) && \
+		$(GO) tool gotestsum --format testname -- -count=1 ./internal/engine/ ./loadtesting/'
 
 lint:
 	$(GO) vet $(PKGS)
