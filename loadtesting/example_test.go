@@ -7,6 +7,8 @@ import (
 	"log"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/apiload/apiload/loadtesting"
@@ -157,3 +159,33 @@ type printT struct{}
 func (printT) Helper() {}
 
 func (printT) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+// Runs saved to a store can be read back later, here from a file store.
+func ExampleOpenStore() {
+	dir, err := os.MkdirTemp("", "apiload-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	st, err := loadtesting.OpenStore("file://" + filepath.ToSlash(dir))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
+	res, err := loadtesting.Exec(context.Background(), ok, loadtesting.Config{Requests: 20, Store: st})
+	if err != nil {
+		log.Fatal(err)
+	}
+	back, err := st.Get(context.Background(), res.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	recent, err := st.Recent(context.Background(), 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(back.Metrics.Requests, back.Percentile(50) == res.Percentile(50), len(recent))
+	// Output: 20 true 1
+}
