@@ -1,6 +1,7 @@
 package loadtesting
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -80,6 +81,12 @@ type Config struct {
 	ExpectStatus []int
 	// Tags label the run for filtering in reports.
 	Tags []string
+
+	// Auth, when set, runs once before the load (a login round-trip, say)
+	// and returns headers sent with every request, added to Headers. Its
+	// error stops the run before anything is sent. Like every header, the
+	// sensitive ones it returns are stored redacted.
+	Auth func(ctx context.Context) (http.Header, error)
 
 	// Store is where the Result is saved. Run saves to DefaultStore() when
 	// it is nil; Exec saves only when it is set. NoStore{} turns saving off.

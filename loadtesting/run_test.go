@@ -557,3 +557,56 @@ func TestExec_clientsReportsTheConcurrencyUsed(t *testing.T) {
 		t.Errorf("Clients = %d for 3 requests with 50 clients configured, want 3 (no more can run)", res.Clients)
 	}
 }
+
+func TestExec_authRunsOnceAndItsHeadersGoEverywhere(t *testing.T) {
+	var calls, served atomic.Int64
+	var bad atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		if r.Header.Get("Authorization") != "Bearer t0ken" || r.Header.Get("X-Trace") != "t1" {
+			bad.Add(1)
+		}
+	})
+	caller := http.Header{"X-Trace": {"t1"}}
+	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{
+		Requests: 50, Clients: 5, Headers: caller,
+		Auth: func(ctx context.Context) (http.Header, error) {
+			calls.Add(1)
+			return http.Header{"authorization": {"Bearer t0ken"}}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 1 || served.Load() != 50 || bad.Load() != 0 {
+		t.Errorf("Auth called %d times, %d served, %d without its header; want 1, 50, 0", calls.Load(), served.Load(), bad.Load())
+	}
+	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
+		t.Errorf("stored Authorization %q, want it redacted", got)
+	}
+	if len(caller) != 1 {
+		t.Errorf("Exec changed the caller's Headers: %v", caller)
+	}
+
+	tests := []struct {
+		name    string
+		auth    func(context.Context) (http.Header, error)
+		wantErr string
+	}{
+		{"login refused", func(context.Context) (http.Header, error) { return nil, io.ErrUnexpectedEOF }, "Auth: unexpected EOF (no request was sent)"},
+		{"bad header name", func(context.Context) (http.Header, error) { return http.Header{"X A": {"1"}}, nil }, `Auth: header "X A" is not a valid header name`},
+		{"CRLF in a value", func(context.Context) (http.Header, error) { return http.Header{"X-A": {"1\r\nX-B: 2"}}, nil }, `Auth: header "X-A": value holds a control character`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			served.Store(0)
+			res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 5, Auth: tt.auth})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || res != nil {
+				t.Errorf("Exec = %v, %v; want no result and an error containing %q", res, err, tt.wantErr)
+			}
+			if served.Load() != 0 {
+				t.Errorf("%d requests sent after Auth failed", served.Load())
+			}
+		})
+	}
+}

@@ -2,10 +2,13 @@ package loadtesting
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/apiload/apiload/internal/engine"
 )
@@ -38,6 +41,28 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 	target, err := c.validate(h)
 	if err != nil {
 		return nil, err
+	}
+	if c.Auth != nil {
+		extra, err := c.Auth(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("Auth: %w (no request was sent)", err)
+		}
+		merged := c.Headers.Clone()
+		if merged == nil {
+			merged = http.Header{}
+		}
+		for k, vs := range extra {
+			if !httpguts.ValidHeaderFieldName(k) {
+				return nil, fmt.Errorf("Auth: header %q is not a valid header name", k)
+			}
+			for _, v := range vs {
+				if !httpguts.ValidHeaderFieldValue(v) {
+					return nil, fmt.Errorf("Auth: header %q: value holds a control character (CR, LF or NUL)", k)
+				}
+			}
+			merged[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+		c.Headers = merged
 	}
 	inProcess := c.BaseURL == ""
 	var tr engine.Transport

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -77,6 +78,20 @@ func TestCurrentUserLoad(t *testing.T) {
 	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
 		t.Errorf("the stored run keeps Authorization %q, want it redacted", got)
 	}
+}
+
+func TestCurrentUserWithAuthHookLoad(t *testing.T) {
+	h := app.Router()
+	res := loadtesting.Run(t, h, loadtesting.Config{
+		Path: "/api/v1/users/me",
+		// Auth runs once, before the load; its headers go with every request.
+		Auth: func(context.Context) (http.Header, error) {
+			return http.Header{"Authorization": {"Bearer " + login(t, h, app.DemoUser)}}, nil
+		},
+		Requests: 300,
+		Clients:  5,
+	})
+	loadassert.NoErrors(t, res)
 }
 
 func TestCurrentUserWithoutTokenLoad(t *testing.T) {
