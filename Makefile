@@ -10,14 +10,14 @@
 
 GO ?= go
 PKGS ?= ./...
-TESTFLAGS ?= -race -count=1
+TESTFLAGS ?= -race -count=1 -timeout 5m
 
 .PHONY: test lint bench
 
 test:
 	bash scripts/with-redis.sh sh -c '\
 		$(GO) tool gotestsum --format testname -- $(TESTFLAGS) $(PKGS) && \
-		$(GO) tool gotestsum --format testname -- -count=1 ./internal/engine/ ./loadtesting/'
+		$(GO) tool gotestsum --format testname -- -count=1 -timeout 5m ./internal/engine/ ./loadtesting/'
 
 lint:
 	$(GO) vet $(PKGS)

@@ -290,35 +290,27 @@ func TestExec_panicsAndHungHandlersAreCounted(t *testing.T) {
 func TestExec_cancelReturnsPromptlyWithPartialResult(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var served atomic.Int64
+	// From the 20th request on, handlers answer only when their request's
+	// context ends, so Exec returns only if the cancel reaches the requests
+	// in flight and stops the rest (a regression hangs here).
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if served.Add(1) == 20 {
+		n := served.Add(1)
+		if n == 20 {
 			cancel()
 		}
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Millisecond):
+		if n >= 20 {
+			<-r.Context().Done()
 		}
 	})
-	done := make(chan struct{})
-	var res *loadtesting.Result
-	var err error
-	go func() {
-		defer close(done)
-		res, err = loadtesting.Exec(ctx, h, loadtesting.Config{Requests: 1_000_000, Clients: 4})
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Exec did not return within 10s of cancellation")
-	}
+	res, err := loadtesting.Exec(ctx, h, loadtesting.Config{Requests: 1_000_000, Clients: 4})
 	if err != context.Canceled {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 	if res == nil {
 		t.Fatal("no partial result")
 	}
-	if res.Metrics.Requests < 15 || res.Metrics.Requests > 1000 {
-		t.Errorf("partial result has %d requests, want about 20", res.Metrics.Requests)
+	if res.Metrics.Requests < 15 || res.Metrics.Requests >= 20 {
+		t.Errorf("partial result has %d requests, want the ones answered before the cancel (15..19)", res.Metrics.Requests)
 	}
 	if res.Metrics.Failed != 0 {
 		t.Errorf("requests cut short by the cancellation counted as %d failures", res.Metrics.Failed)
@@ -365,14 +357,13 @@ func TestExec_latencyAccuracyOnSleepingHandler(t *testing.T) {
 
 func TestExec_durationBoundsTheRun(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(time.Millisecond) })
-	start := time.Now()
+	// No request count: only the Duration can end this run (a regression hangs).
 	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Duration: 200 * time.Millisecond, Clients: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wall := time.Since(start)
-	if res.Duration < 200*time.Millisecond || wall > 5*time.Second {
-		t.Errorf("run lasted %v (wall %v), want about 200ms", res.Duration, wall)
+	if res.Duration < 200*time.Millisecond {
+		t.Errorf("run lasted %v, want at least its 200ms Duration", res.Duration)
 	}
 	if res.Metrics.Requests < 2 {
 		t.Errorf("only %d requests in 200ms", res.Metrics.Requests)

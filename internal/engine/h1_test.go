@@ -264,14 +264,16 @@ func TestHTTP_leanClientAgainstRawServers(t *testing.T) {
 
 func TestHTTP_cancelInterruptsRequestInFlight(t *testing.T) {
 	var started atomic.Int64
+	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started.Add(1)
-		select {
-		case <-time.After(5 * time.Second):
+		select { // held until the run is over, unless the client goes away
+		case <-release:
 		case <-r.Context().Done():
 		}
 	}))
 	defer srv.Close()
+	defer close(release) // before srv.Close, which waits for handlers
 	u, _ := url.Parse(srv.URL)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -281,13 +283,11 @@ func TestHTTP_cancelInterruptsRequestInFlight(t *testing.T) {
 		}
 		cancel()
 	}()
-	begin := time.Now()
+	// The server never answers, so Run returns only if the cancel interrupts
+	// the requests in flight (a regression hangs here).
 	rep, err := Run(ctx, Plan{Method: http.MethodGet, URL: u, Requests: 10, Clients: 2, Timeout: 30 * time.Second, Transport: HTTP(2)})
 	if err != context.Canceled {
 		t.Errorf("err %v, want context.Canceled", err)
-	}
-	if d := time.Since(begin); d > 2*time.Second {
-		t.Errorf("cancel took %v", d)
 	}
 	if rep.Requests != 0 {
 		t.Errorf("requests %d, want 0: cancelled requests are not measurements", rep.Requests)
