@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -318,7 +319,7 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 	}
 	ok := err == nil && !timedOut && p.Success(out.Status)
 	w.rec.record(lat, out.Status, ok, out.BytesIn, int64(len(body)))
-	if !ok {
+	if !ok && r.sampler.wants() { // past the first MaxSamples, don't build what would be dropped
 		smp := Sample{Request: n, Status: out.Status, Body: string(out.Body), At: end.Sub(r.start)}
 		var perr *PanicError
 		switch {
@@ -341,31 +342,9 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 
 func statusMessage(code int) string {
 	if t := http.StatusText(code); t != "" {
-		return "status " + itoa(code) + " " + t
+		return "status " + strconv.Itoa(code) + " " + t
 	}
-	return "status " + itoa(code)
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "status " + strconv.Itoa(code)
 }
 
 // newRequest builds request n from the plan. Each request gets its own URL,

@@ -123,6 +123,10 @@ type sampler struct {
 // MaxSamples is how many failures a run keeps as samples.
 const MaxSamples = 100
 
+// wants reports whether a sample could still be kept: a cheap check so
+// callers skip building samples (and copying bodies) once there are enough.
+func (s *sampler) wants() bool { return !s.full.Load() }
+
 func (s *sampler) add(smp Sample) {
 	if s.full.Load() {
 		return
@@ -130,8 +134,10 @@ func (s *sampler) add(smp Sample) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.samples) >= MaxSamples {
-		s.full.Store(true)
 		return
 	}
 	s.samples = append(s.samples, smp)
+	if len(s.samples) == MaxSamples {
+		s.full.Store(true)
+	}
 }
