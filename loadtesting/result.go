@@ -3,6 +3,7 @@ package loadtesting
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -189,7 +190,7 @@ func (r *Result) OneLine() string {
 // StatusSummary renders the status distribution in ascending order, e.g.
 // "200×498 503×2", with "none" for no response.
 func (m Metrics) StatusSummary() string {
-	codes := sortedCodes(m.StatusCodes)
+	codes := slices.Sorted(maps.Keys(m.StatusCodes))
 	parts := make([]string, 0, len(codes))
 	for _, c := range codes {
 		label := fmt.Sprint(c)
@@ -356,13 +357,4 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 			Request: e.Request, Status: e.Status, Kind: e.Kind, Message: e.Message, Body: e.Body, At: fromMS(e.AtMS)})
 	}
 	return nil
-}
-
-func sortedCodes(m map[int]int64) []int {
-	codes := make([]int, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	return codes
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,11 +160,7 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 		v.Config = append(v.Config, kv{"generator", "generator", gen})
 	}
 
-	codes := make([]int, 0, len(m.StatusCodes))
-	for code := range m.StatusCodes {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
+	codes := slices.Sorted(maps.Keys(m.StatusCodes))
 	var total int64
 	for _, code := range codes {
 		total += m.StatusCodes[code]

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -83,11 +84,7 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	if len(m.StatusCodes) == 0 {
 		ew.printf("none recorded\n")
 	} else {
-		codes := make([]int, 0, len(m.StatusCodes))
-		for c := range m.StatusCodes {
-			codes = append(codes, c)
-		}
-		slices.Sort(codes)
+		codes := slices.Sorted(maps.Keys(m.StatusCodes))
 		rows := make([][]string, 0, len(codes))
 		for _, c := range codes {
 			label := strconv.Itoa(c)

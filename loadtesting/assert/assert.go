@@ -13,6 +13,7 @@ package assert
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -126,7 +127,7 @@ func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
 		return failNil(t, nil)
 	}
 	var bad []string
-	for _, c := range sortedCodes(r.Metrics.StatusCodes) {
+	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
 		if !slices.Contains(codes, c) {
 			label := fmt.Sprint(c)
 			if c == 0 {
@@ -250,7 +251,7 @@ func report(r *loadtesting.Result, samples int) string {
 // failedStatuses summarises the failures by kind of status.
 func failedStatuses(r *loadtesting.Result) string {
 	var parts []string
-	for _, c := range sortedCodes(r.Metrics.StatusCodes) {
+	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
 		n := r.Metrics.StatusCodes[c]
 		if c == 0 {
 			parts = append(parts, fmt.Sprintf("%d×no response", n))
@@ -268,15 +269,6 @@ func success(r *loadtesting.Result, code int) bool {
 		return slices.Contains(r.Config.ExpectStatus, code)
 	}
 	return code >= 200 && code < 400
-}
-
-func sortedCodes(m map[int]int64) []int {
-	codes := make([]int, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	return codes
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary so that a body in
