@@ -258,12 +258,12 @@ func FuzzRedactURL(f *testing.F) {
 		} else {
 			password = ""
 		}
-		got := redactURL(u)
+		got := (&Result{URL: u.String()}).Redacted().URL
 		if strings.Contains(got, secret) || strings.Contains(got, url.QueryEscape(secret)) {
-			t.Errorf("redactURL(%q) = %q: shows the value of %q", u, got, key)
+			t.Errorf("Redacted URL of %q = %q: shows the value of %q", u, got, key)
 		}
 		if password != "" && (strings.Contains(got, password) || strings.Contains(got, url.UserPassword("u", password).String())) {
-			t.Errorf("redactURL(%q) = %q: shows the password", u, got)
+			t.Errorf("Redacted URL of %q = %q: shows the password", u, got)
 		}
 
 		// What a Store saves: the query in URL (an in-process run's path and

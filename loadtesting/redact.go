@@ -3,7 +3,10 @@ package loadtesting
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+
+	"github.com/apiload/apiload/internal/store"
 )
 
 // Redacted replaces the value of every sensitive header.
@@ -36,12 +39,18 @@ func IsSensitiveHeader(name string) bool {
 
 // RedactHeaders returns a copy of h with every sensitive value replaced by
 // "[redacted]". It returns nil for an empty h.
-func RedactHeaders(h http.Header) http.Header {
-	if len(h) == 0 {
+func RedactHeaders(h http.Header) http.Header { return redactValues(h) }
+
+// redactQuery is RedactHeaders for a query: a copy of q, nil when empty.
+func redactQuery(q url.Values) url.Values { return redactValues(q) }
+
+// redactValues copies m, replacing the values of sensitive names.
+func redactValues[M ~map[string][]string](m M) M {
+	if len(m) == 0 {
 		return nil
 	}
-	out := make(http.Header, len(h))
-	for k, vs := range h {
+	out := make(M, len(m))
+	for k, vs := range m {
 		if IsSensitiveHeader(k) {
 			red := make([]string, len(vs))
 			for i := range red {
@@ -53,17 +62,6 @@ func RedactHeaders(h http.Header) http.Header {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
-}
-
-// redactURL hides a password in u and the value of any sensitive query
-// parameter.
-func redactURL(u *url.URL) string {
-	c := *u
-	if _, has := c.User.Password(); has {
-		c.User = url.UserPassword(c.User.Username(), "xxxxx")
-	}
-	c.RawQuery = redactRawQuery(c.RawQuery)
-	return c.String()
 }
 
 // redactRawQuery replaces the value of every sensitive parameter of a raw
@@ -109,4 +107,58 @@ func (r *Result) Redacted() *Result {
 	}
 	c := redactResult(r)
 	return &c
+}
+
+// redactResult returns a shallow copy of r for storage, with the values of
+// sensitive headers and query parameters (in Config.Query, in URL and in
+// URLs quoted by error samples, as net/http's errors quote them) replaced
+// by Redacted, and any password in URL hidden. r is not modified.
+func redactResult(r *Result) Result {
+	c := *r
+	c.Config.Headers = RedactHeaders(r.Config.Headers)
+	c.Config.Query = redactQuery(r.Config.Query)
+	if i := strings.IndexByte(c.URL, '?'); i >= 0 {
+		c.URL = c.URL[:i+1] + redactRawQuery(c.URL[i+1:])
+	}
+	if strings.Contains(c.URL, "://") {
+		if u, err := url.Parse(c.URL); err != nil {
+			c.URL = store.Redact(c.URL) // errs towards hiding
+		} else if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			c.URL = u.String()
+		}
+	}
+	if len(r.Metrics.Errors) > 0 {
+		c.Metrics.Errors = make([]ErrorSample, len(r.Metrics.Errors))
+		for i, e := range r.Metrics.Errors {
+			e.Message = redactQueriesIn(e.Message)
+			c.Metrics.Errors[i] = e
+		}
+	}
+	return c
+}
+
+// quotedInText matches a Go-quoted string inside free text, as net/http's
+// errors quote a URL: `Get "http://h/p?token=abc": EOF`.
+var quotedInText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// queryInText matches the query of an unquoted URL inside free text: a '?'
+// and what follows up to a space, a quote or a fragment.
+var queryInText = regexp.MustCompile(`\?[^\s"'<>#]+`)
+
+// redactQueriesIn redacts the sensitive query parameters of every URL in s.
+func redactQueriesIn(s string) string {
+	if !strings.Contains(s, "?") {
+		return s
+	}
+	s = quotedInText.ReplaceAllStringFunc(s, func(q string) string {
+		i := strings.IndexByte(q, '?')
+		if i < 0 {
+			return q
+		}
+		return q[:i+1] + redactRawQuery(q[i+1:len(q)-1]) + `"`
+	})
+	return queryInText.ReplaceAllStringFunc(s, func(q string) string {
+		return "?" + redactRawQuery(q[1:])
+	})
 }

@@ -106,21 +106,21 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 		InProcess: inProcess,
 		Config: RunConfig{
 			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, RampTo: c.RampTo, Timeout: c.Timeout,
-			PathParams: c.PathParams, Query: c.Query, Headers: RedactHeaders(c.Headers),
+			PathParams: c.PathParams, Query: c.Query, Headers: c.Headers,
 			BodyBytes: len(c.Body), BodyFunc: c.BodyFunc != nil,
 			ExpectStatus: c.ExpectStatus, Tags: c.Tags,
 		},
 		Histogram: string(hist),
 	}
+	res.URL = target.String()
 	if inProcess {
 		res.URL = target.RequestURI()
-	} else {
-		res.URL = redactURL(target)
 	}
 	res.Metrics = metricsFrom(rep)
 	res.Metrics.setGenerator(rep.CPU, rep.Cores, rep.Elapsed, inProcess)
-	// Secrets in the query never leave the run, not even in memory: what
-	// Run returns, prints and saves is the same redacted Result.
+	// Redacted is the one place secrets are hidden (headers, query values,
+	// URL passwords), so what Run returns, prints and saves is the same, and
+	// nothing of the caller's Config is shared with the Result.
 	return res.Redacted(), nil
 }
 

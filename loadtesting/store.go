@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/apiload/apiload/internal/store"
@@ -213,83 +212,3 @@ func (s *backendStore) Recent(ctx context.Context, limit int) ([]*Result, error)
 }
 
 func (s *backendStore) Close() error { return s.b.Close() }
-
-// redactResult returns a shallow copy of r for storage, with the values of
-// sensitive headers and query parameters (in Config.Query, in URL and in
-// URLs quoted by error samples, as net/http's errors quote them) replaced
-// by Redacted, and any password in URL hidden. r is not modified.
-func redactResult(r *Result) Result {
-	c := *r
-	c.Config.Headers = RedactHeaders(r.Config.Headers)
-	c.Config.Query, _ = redactQuery(r.Config.Query)
-	if i := strings.IndexByte(c.URL, '?'); i >= 0 {
-		c.URL = c.URL[:i+1] + redactRawQuery(c.URL[i+1:])
-	}
-	if strings.Contains(c.URL, "://") {
-		if u, err := url.Parse(c.URL); err != nil {
-			c.URL = store.Redact(c.URL) // errs towards hiding
-		} else if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			c.URL = u.String()
-		}
-	}
-	if len(r.Metrics.Errors) > 0 {
-		c.Metrics.Errors = make([]ErrorSample, len(r.Metrics.Errors))
-		for i, e := range r.Metrics.Errors {
-			e.Message = redactQueriesIn(e.Message)
-			c.Metrics.Errors[i] = e
-		}
-	}
-	return c
-}
-
-// quotedInText matches a Go-quoted string inside free text, as net/http's
-// errors quote a URL: `Get "http://h/p?token=abc": EOF`.
-var quotedInText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
-
-// queryInText matches the query of an unquoted URL inside free text: a '?'
-// and what follows up to a space, a quote or a fragment.
-var queryInText = regexp.MustCompile(`\?[^\s"'<>#]+`)
-
-// redactQueriesIn redacts the sensitive query parameters of every URL in s.
-func redactQueriesIn(s string) string {
-	if !strings.Contains(s, "?") {
-		return s
-	}
-	s = quotedInText.ReplaceAllStringFunc(s, func(q string) string {
-		i := strings.IndexByte(q, '?')
-		if i < 0 {
-			return q
-		}
-		return q[:i+1] + redactRawQuery(q[i+1:len(q)-1]) + `"`
-	})
-	return queryInText.ReplaceAllStringFunc(s, func(q string) string {
-		return "?" + redactRawQuery(q[1:])
-	})
-}
-
-// redactQuery returns q, or a copy of it with every sensitive value
-// replaced, and whether it replaced any.
-func redactQuery(q url.Values) (url.Values, bool) {
-	var out url.Values
-	for k, vs := range q {
-		if !IsSensitiveHeader(k) {
-			continue
-		}
-		if out == nil {
-			out = make(url.Values, len(q))
-			for k, vs := range q {
-				out[k] = vs
-			}
-		}
-		red := make([]string, len(vs))
-		for i := range red {
-			red[i] = Redacted
-		}
-		out[k] = red
-	}
-	if out == nil {
-		return q, false
-	}
-	return out, true
-}
