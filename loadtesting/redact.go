@@ -66,9 +66,10 @@ func redactValues[M ~map[string][]string](m M) M {
 
 // redactRawQuery replaces the value of every sensitive parameter of a raw
 // query string with Redacted (escaped), keeping the rest as it was written.
-// It errs towards hiding: '&' and ';' both separate parameters (servers
-// differ), and a parameter whose name cannot be unescaped loses its value
-// too, since its name cannot be checked.
+// It errs towards hiding: '&' and ';' both end a parameter's name (servers
+// differ), a sensitive value is hidden up to the next '&' (';' included),
+// and a parameter whose name cannot be unescaped loses its value too, since
+// its name cannot be checked.
 func redactRawQuery(raw string) string {
 	if raw == "" {
 		return raw
@@ -84,6 +85,13 @@ func redactRawQuery(raw string) string {
 			name, err := url.QueryUnescape(k)
 			if err != nil || IsSensitiveHeader(name) || IsSensitiveHeader(k) {
 				part = k + "=" + url.QueryEscape(Redacted)
+				// A server that does not split at ';' (Go's net/url) reads
+				// the value up to the next '&': hide all of that.
+				if amp := strings.IndexByte(raw, '&'); amp >= 0 {
+					end = amp
+				} else {
+					end = len(raw)
+				}
 			}
 		}
 		b.WriteString(part)
