@@ -119,6 +119,18 @@ func placeholders(path string) []string {
 	return names
 }
 
+// Validate checks c as Run, Exec and Start do, without sending anything:
+// it returns a *ConfigError listing every problem, or nil. h is the handler
+// the run would call (nil when BaseURL is set). Callers that do work before
+// starting a run (a CLI that dials the server or logs in first) use it to
+// report misconfiguration before that work.
+func (c Config) Validate(h http.Handler) error {
+	if _, err := c.resolved().validate(h); err != nil {
+		return err
+	}
+	return nil
+}
+
 // resolved returns a copy of c with defaults filled in; c is not modified.
 func (c Config) resolved() Config {
 	if c.Method == "" {

@@ -53,7 +53,11 @@ func TestExec_configErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			verr := tt.cfg.Validate(tt.h) // the same verdict, with nothing sent
 			res, err := loadtesting.Exec(t.Context(), tt.h, tt.cfg)
+			if (verr == nil) != (len(tt.wantErr) == 0) || (verr != nil && (err == nil || verr.Error() != err.Error())) {
+				t.Errorf("Validate = %v, want the error Exec gives: %v", verr, err)
+			}
 			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Fatalf("Exec: unexpected error %v", err)

@@ -12,8 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -263,12 +261,6 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 	if o.set("timeout") && o.Timeout <= 0 {
 		bad("--timeout %v: must be positive", o.Timeout)
 	}
-	if o.Duration < 0 {
-		bad("--duration %v: must be positive", o.Duration)
-	}
-	if o.Rate < 0 || o.Rate != o.Rate {
-		bad("--rate %v: must be 0 (as fast as possible) or positive", o.Rate)
-	}
 
 	if o.App {
 		if !strings.HasPrefix(o.Arg, "/") {
@@ -310,15 +302,6 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		}
 	}
 
-	if cfg.Method != "" && !httpguts.ValidHeaderFieldName(cfg.Method) {
-		bad("--method %q: not a valid HTTP method", o.Method)
-	}
-	for _, s := range o.ExpectStatus {
-		if s < 100 || s > 599 {
-			bad("--expect-status %d: not an HTTP status (100..599)", s)
-		}
-	}
-
 	for _, h := range o.Headers {
 		k, v, ok := splitHeader(h)
 		if !ok {
@@ -335,9 +318,6 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 			for k, vs := range pp {
 				cfg.PathParams[k] = vs[len(vs)-1]
 			}
-		}
-		if strings.HasPrefix(cfg.Path, "/") {
-			probs = append(probs, checkPlaceholders(cfg.Path, cfg.PathParams)...)
 		}
 	}
 	if q, err := pairs("--query", o.Query); err != nil {
@@ -378,57 +358,27 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 			cfg.Headers.Set("Content-Type", "application/json")
 		}
 	}
+	// Everything the Config itself can judge (placeholders, method, rate,
+	// statuses, headers) is checked by loadtesting, in the flags' words, now:
+	// before the server is dialled or the login hook runs. Without a usable
+	// target or path the problem is named above already.
+	handler := o.Target.Handler
+	if cfg.BaseURL != "" {
+		handler = nil
+	}
+	if strings.HasPrefix(cfg.Path, "/") && (cfg.BaseURL != "" || handler != nil) {
+		var ce *loadtesting.ConfigError
+		if err := cfg.Validate(handler); errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				probs = append(probs, flagWords(p))
+			}
+		}
+	}
 	if len(probs) > 0 {
 		return cfg, &UsageError{Err: errors.New(strings.Join(probs, "; "))}
 	}
 	return cfg, nil
 }
-
-// checkPlaceholders names every placeholder of path that params does not
-// fill and every param that fills none, so that a run with a missing
-// placeholder exits 2 before the server is dialled or the login hook runs.
-func checkPlaceholders(path string, params map[string]string) []string {
-	names := placeholders(path)
-	var probs, missing, unknown []string
-	for _, n := range names {
-		if _, ok := params[n]; !ok {
-			missing = append(missing, strconv.Quote(n))
-		}
-	}
-	switch {
-	case len(missing) == 1:
-		probs = append(probs, fmt.Sprintf("path %q: no value for placeholder %s (set --path-param NAME=VALUE)", path, missing[0]))
-	case len(missing) > 1:
-		probs = append(probs, fmt.Sprintf("path %q: no value for placeholders %s (set --path-param NAME=VALUE)", path, strings.Join(missing, ", ")))
-	}
-	for k := range params {
-		if !slices.Contains(names, k) {
-			unknown = append(unknown, strconv.Quote(k))
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		probs = append(probs, fmt.Sprintf("--path-param %s: no such placeholder in path %q", strings.Join(unknown, ", "), path))
-	}
-	return probs
-}
-
-// placeholders returns the names of path's {placeholders} in order, read
-// by loadtesting itself: Routes derives a listed route's Params from its
-// Path.
-func placeholders(path string) []string {
-	rs, err := loadtesting.RoutesWith(pathOnly{Method: http.MethodGet, Path: path}, loadtesting.RouteOptions{NoProbe: true})
-	if err != nil || len(rs) == 0 {
-		return nil
-	}
-	return rs[0].Params
-}
-
-// pathOnly lists one route and serves nothing; see placeholders.
-type pathOnly loadtesting.Route
-
-func (p pathOnly) Routes() []loadtesting.Route                    { return []loadtesting.Route{loadtesting.Route(p)} }
-func (pathOnly) ServeHTTP(w http.ResponseWriter, _ *http.Request) { http.NotFound(w, nil) }
 
 func checkBaseURL(s string) error {
 	u, err := url.Parse(s)
@@ -546,6 +496,7 @@ func flagWords(msg string) string {
 		"ExpectStatus ", "--expect-status ",
 		"Method ", "--method ",
 		"BaseURL ", "--base-url ",
+		"Headers ", "--header ",
 	)
 	return r.Replace(msg)
 }
