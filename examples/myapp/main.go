@@ -8,12 +8,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/apiload/apiload/loadtesting/loadcmd"
@@ -27,28 +24,8 @@ func main() {
 }
 
 // run executes myapp with args on the given streams and returns the exit
-// status (loadcmd.ExitCode). It prints an error once, as "Error: <msg>";
-// after a usage error (exit 2) it adds one line of help naming the command
-// that was called, not the whole usage.
+// status: loadcmd.Execute prints an error once and, after misuse (exit 2),
+// one line of help naming the command that was called.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRoot()
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	cmd, err := root.ExecuteContextC(ctx)
-	code := loadcmd.ExitCode(err)
-	if errors.As(err, new(usageError)) {
-		code = 2
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", strings.TrimRight(err.Error(), "\n"))
-		if code == 2 {
-			if cmd == nil {
-				cmd = root
-			}
-			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
-		}
-	}
-	return code
+	return loadcmd.Execute(ctx, newRoot(), args, stdin, stdout, stderr)
 }

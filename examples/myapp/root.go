@@ -27,7 +27,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true, // run prints the error, and a help line for misuse
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newServeCmd(),
 		newAuthCmd(),
@@ -86,7 +85,7 @@ func newAuthCmd() *cobra.Command {
 		Example: "  myapp auth login alice@example.com --print-token",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("want one EMAIL argument, got %d", len(args))}
+				return &loadcmd.UsageError{Err: fmt.Errorf("want one EMAIL argument, got %d", len(args))}
 			}
 			return nil
 		},
@@ -161,11 +160,3 @@ func readToken(resp *http.Response, user string) (string, error) {
 	}
 	return out.Token, nil
 }
-
-// usageError is misuse of one of myapp's own commands (a bad flag, a
-// missing argument): run exits 2 for it, as loadcmd.ExitCode does for the
-// api-load-test commands.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }

@@ -16,6 +16,7 @@ package loadcmd
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -115,6 +116,22 @@ sampled errors; 'recent', 'results' and 'compare' read the stored runs
 //
 //	os.Exit(loadcmd.ExitCode(root.ExecuteContext(ctx)))
 func ExitCode(err error) int { return cli.ExitCode(err) }
+
+// UsageError marks misuse of an app's own command (a bad argument) so that
+// ExitCode and Execute treat it like a bad flag: exit 2, with one line of
+// help. Return &loadcmd.UsageError{Err: err} from a RunE or Args func.
+type UsageError = cli.UsageError
+
+// Execute runs the app's root command with args on the given streams and
+// returns the process exit status (as ExitCode). It prints an error once,
+// as "Error: <msg>", and after misuse one line of help naming the command
+// that was called, not the whole usage; flag errors anywhere in the tree
+// count as misuse. It sets root's streams, args and error handling:
+//
+//	os.Exit(loadcmd.Execute(ctx, root, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+func Execute(ctx context.Context, root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Execute(ctx, root, args, cli.Streams(stdin, stdout, stderr))
+}
 
 func newListCmd(app *cli.App, h http.Handler) *cobra.Command {
 	var asJSON bool
