@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +71,7 @@ func FuzzResultJSON(f *testing.F) {
 		}
 		_ = r.OneLine()
 		_ = r.Metrics.StatusSummary()
-		_ = redactResult(&r)
+		_ = r.Redacted()
 
 		enc, err := json.Marshal(r)
 		if err != nil {
@@ -166,132 +165,6 @@ func FuzzValidatePlaceholders(f *testing.F) {
 		for _, n := range names {
 			if strings.Contains(target.Path, "{"+n+"}") {
 				t.Errorf("path %q: placeholder %q left unfilled in %q", path, n, target.Path)
-			}
-		}
-	})
-}
-
-// sensitiveWords are, in lower case, parts of names whose values must never
-// be stored or shown.
-var sensitiveWords = []string{"authorization", "token", "secret", "cookie", "api-key", "apikey", "api_key", "password"}
-
-// mixCase upper-cases the letters of s whose bit in mask is set.
-func mixCase(s string, mask uint64) string {
-	b := []byte(s)
-	for i := range b {
-		if mask&(1<<(uint(i)%64)) != 0 && 'a' <= b[i] && b[i] <= 'z' {
-			b[i] -= 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// FuzzRedactHeaders builds header names around a sensitive word in random
-// case and checks that RedactHeaders and IsSensitiveHeader hide every value
-// of them, that other headers pass unchanged, and that the caller's header
-// is never modified.
-func FuzzRedactHeaders(f *testing.F) {
-	f.Add("", "", uint8(0), uint64(0), "Bearer abc.def")
-	f.Add("X-", "", uint8(1), uint64(0xffff), "t0k3n")
-	f.Add("Proxy-", "", uint8(0), uint64(1), "Basic dTpw")
-	f.Add("Set-", "", uint8(3), uint64(0xa5), "id=1; HttpOnly")
-	f.Add("X-Upstream-", "-Raw", uint8(0), uint64(0), "s3cr3t")
-	f.Add("", "_ID", uint8(2), uint64(0), "v")
-	f.Add(" ", "\t", uint8(0), uint64(0), "trailing space in the name")
-	f.Add("x_", "", uint8(6), uint64(2), "underscored")
-	f.Fuzz(func(t *testing.T, prefix, suffix string, word uint8, mask uint64, value string) {
-		name := prefix + mixCase(sensitiveWords[int(word)%len(sensitiveWords)], mask) + suffix
-		if !IsSensitiveHeader(name) {
-			t.Fatalf("IsSensitiveHeader(%q) = false", name)
-		}
-		in := http.Header{
-			name:     {value, "second " + value},
-			"Accept": {"application/json"},
-		}
-		out := RedactHeaders(in)
-		for _, v := range out[name] {
-			if v != Redacted {
-				t.Errorf("RedactHeaders kept %q for %q, want %q", v, name, Redacted)
-			}
-		}
-		if len(out[name]) != 2 {
-			t.Errorf("RedactHeaders gave %d values for %q, want 2 (one per value)", len(out[name]), name)
-		}
-		if name != "Accept" && fmt.Sprint(out["Accept"]) != "[application/json]" {
-			t.Errorf("RedactHeaders changed Accept to %q", out["Accept"])
-		}
-		if in[name][0] != value {
-			t.Errorf("RedactHeaders modified the caller's header: %q", in[name])
-		}
-	})
-}
-
-// FuzzRedactURL puts a sensitive query parameter (and optionally a
-// password) into a URL with arbitrary surroundings and checks that neither
-// redactURL (HTTP runs' Result.URL) nor redactResult (what a Store saves)
-// lets the value through.
-func FuzzRedactURL(f *testing.F) {
-	f.Add("/search", uint8(1), uint64(0), "s3cr3t-value", "page=2", "")
-	f.Add("/", uint8(6), uint64(7), "k3y", "", "pa55word")
-	f.Add("/a", uint8(1), uint64(0), "s3cr3t%zz", "b=1", "")
-	f.Add("/a", uint8(2), uint64(0), "s3cr3t", "a=1;b=2", "")
-	f.Add("/a", uint8(1), uint64(0), "s3cr3t;x", "", "")
-	f.Add("/a", uint8(1), uint64(0), "s3cr3t", "%", "")
-	f.Fuzz(func(t *testing.T, path string, word uint8, mask uint64, secret, other, password string) {
-		if len(secret) < 4 || strings.Contains(Redacted, secret) || strings.ContainsAny(secret, "&#") {
-			return // too short to look for, or not one query value when typed raw
-		}
-		key := "x_" + mixCase(sensitiveWords[int(word)%len(sensitiveWords)], mask)
-		rawQuery := key + "=" + secret
-		if other != "" {
-			rawQuery = other + "&" + rawQuery
-		}
-		u := &url.URL{Scheme: "http", Host: "127.0.0.1:8000", Path: path, RawQuery: rawQuery}
-		shown := *u
-		shown.RawQuery = other
-		visible := shown.String() + path // what may be shown
-		if strings.Contains(visible, secret) || strings.Contains(visible, url.QueryEscape(secret)) {
-			return
-		}
-		if len(password) >= 4 && !strings.Contains(visible+rawQuery+"xxxxx", password) {
-			u.User = url.UserPassword("u", password)
-		} else {
-			password = ""
-		}
-		got := (&Result{URL: u.String()}).Redacted().URL
-		if strings.Contains(got, secret) || strings.Contains(got, url.QueryEscape(secret)) {
-			t.Errorf("Redacted URL of %q = %q: shows the value of %q", u, got, key)
-		}
-		if password != "" && (strings.Contains(got, password) || strings.Contains(got, url.UserPassword("u", password).String())) {
-			t.Errorf("Redacted URL of %q = %q: shows the password", u, got)
-		}
-
-		// What a Store saves: the query in URL (an in-process run's path and
-		// query, or an HTTP run's full URL) and in Config.Query, and a
-		// transport error quoting the URL as net/http does.
-		noPW := *u
-		noPW.User = nil
-		for _, target := range []string{path + "?" + rawQuery, u.String()} {
-			r := &Result{
-				URL:     target,
-				Config:  RunConfig{Query: url.Values{key: {secret}}},
-				Metrics: Metrics{Errors: []ErrorSample{{Kind: "transport", Message: (&url.Error{Op: "Get", URL: noPW.String(), Err: errors.New("EOF")}).Error()}}},
-			}
-			saved := redactResult(r)
-			if strings.Contains(saved.URL, secret) || strings.Contains(saved.URL, url.QueryEscape(secret)) {
-				t.Errorf("redactResult kept the value of %q in URL %q", key, saved.URL)
-			}
-			if password != "" && strings.Contains(saved.URL, url.UserPassword("u", password).String()) {
-				t.Errorf("redactResult kept the password in URL %q", saved.URL)
-			}
-			if v := saved.Config.Query.Get(key); v != Redacted {
-				t.Errorf("redactResult kept Config.Query %s=%q", key, v)
-			}
-			if msg := saved.Metrics.Errors[0].Message; strings.Contains(msg, secret) || strings.Contains(msg, url.QueryEscape(secret)) {
-				t.Errorf("redactResult kept the value of %q in the error sample %q", key, msg)
-			}
-			if r.Metrics.Errors[0].Message == saved.Metrics.Errors[0].Message && r.URL == saved.URL {
-				t.Errorf("redactResult changed nothing in %q", r.URL)
 			}
 		}
 	})

@@ -118,10 +118,12 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 	}
 	res.Metrics = metricsFrom(rep)
 	res.Metrics.setGenerator(rep.CPU, rep.Cores, rep.Elapsed, inProcess)
-	// Redacted is the one place secrets are hidden (headers, query values,
-	// URL passwords), so what Run returns, prints and saves is the same, and
-	// nothing of the caller's Config is shared with the Result.
-	return res.Redacted(), nil
+	// This is where a Result is made, so it is where its secrets are hidden
+	// (package secret decides what they are): what Run returns, logs and
+	// saves is the same, and nothing of the caller's Config is shared with
+	// the Result.
+	red := redactResult(res, knownSecrets(c, target))
+	return &red, nil
 }
 
 func metricsFrom(rep *engine.Report) Metrics {

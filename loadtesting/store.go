@@ -161,7 +161,9 @@ func (s *backendStore) Save(ctx context.Context, r *Result) error {
 	if r == nil || r.ID == "" {
 		return errors.New("save result: no result or no id")
 	}
-	data, err := json.Marshal(redactResult(r))
+	// r was redacted where it was made; the store boundary hides secrets
+	// again, with the same rule, for a Result made some other way.
+	data, err := json.Marshal(r.Redacted())
 	if err != nil {
 		return fmt.Errorf("save result %s: %w", r.ID, err)
 	}
@@ -187,7 +189,8 @@ func (s *backendStore) decode(rec store.Record) (*Result, error) {
 	if err := json.Unmarshal(rec.Data, &r); err != nil {
 		return nil, fmt.Errorf("result %s: key %q holds no valid result: %w", rec.ID, s.b.Key(rec.ID), err)
 	}
-	return &r, nil
+	// An older apiload may have saved secrets today's rule hides.
+	return r.Redacted(), nil
 }
 
 func (s *backendStore) Recent(ctx context.Context, limit int) ([]*Result, error) {

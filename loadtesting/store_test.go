@@ -30,6 +30,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/apiload/apiload/internal/secret"
 )
 
 // isolateCache points the user cache dir (HOME, XDG_CACHE_HOME) at a fresh
@@ -644,7 +646,7 @@ func TestStore_redactsSecrets(t *testing.T) {
 			if diff := cmp.Diff(url.Values{"access_token": {Redacted}, "page": {"2"}}, got.Config.Query); diff != "" {
 				t.Errorf("stored query (-want +got):\n%s", diff)
 			}
-			if u, err := url.Parse(got.URL); err != nil || u.Path != "/search" || u.Query().Get("access_token") != Redacted || u.Query().Get("page") != "2" {
+			if u, err := url.Parse(got.URL); err != nil || u.Path != "/search" || u.Query().Get("access_token") != secret.URLMask || u.Query().Get("page") != "2" {
 				t.Errorf("stored URL %q, want /search with access_token redacted and page kept", got.URL)
 			}
 		})

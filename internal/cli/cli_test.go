@@ -484,21 +484,3 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"redis://u:secret@h:6379/0", "redis://u:xxxxx@h:6379/0"},
-		{"redis://:secret@h/1", "redis://:xxxxx@h/1"},
-		{"rediss://u:se@cr@t@h/0", "rediss://u:xxxxx@h/0"},
-		{"redis://u@h/0", "redis://u@h/0"},
-		{"redis://h:6379/0", "redis://h:6379/0"},
-		{"file:///home/me/.cache/apiload", "file:///home/me/.cache/apiload"},
-		{"u:secret@h", "u:xxxxx@h"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := cli.RedactURL(tt.in); got != tt.want {
-			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"math"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/apiload/apiload/internal/secret"
 )
 
 // The fuzz tests below run their seeds with every `go test`; to search for
@@ -53,7 +54,7 @@ func FuzzSplitHeader(f *testing.F) {
 			}
 			if end >= 0 {
 				name, rest := strings.TrimSpace(ts[:end]), strings.TrimSpace(ts[end+1:])
-				if isSensitive(name) && len(rest) >= 3 && !strings.Contains(name+"=[redacted]", rest) && strings.Contains(shown, rest) {
+				if secret.IsName(name) && len(rest) >= 3 && !strings.Contains(name+"=[redacted]", rest) && strings.Contains(shown, rest) {
 					t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, name)
 				}
 			}
@@ -68,22 +69,10 @@ func FuzzSplitHeader(f *testing.F) {
 				t.Errorf("splitHeader(%q) = %q, %q, %v; want %q, %q as from %q", again, k2, v2, ok2, k, v, s)
 			}
 		}
-		if isSensitive(k) && len(v) >= 3 && !strings.Contains(k+"=[redacted]", v) && strings.Contains(shown, v) {
+		if secret.IsName(k) && len(v) >= 3 && !strings.Contains(k+"=[redacted]", v) && strings.Contains(shown, v) {
 			t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, k)
 		}
 	})
-}
-
-// isSensitive is loadtesting.IsSensitiveHeader, spelled out so that this
-// test states the rule it checks.
-func isSensitive(name string) bool {
-	l := strings.ToLower(name)
-	for _, w := range []string{"authorization", "cookie", "token", "secret", "api-key", "api_key", "apikey", "password"} {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestSplitHeader_rejectsNonTokens: the HTTP/1.1 client writes header
@@ -191,40 +180,6 @@ func FuzzValidJSON(f *testing.F) {
 			if !bytes.Equal(l, want[i]) || !json.Valid(l) {
 				t.Fatalf("readPayloadFile(%q) line %d = %q, want valid %q", b, i+1, l, want[i])
 			}
-		}
-	})
-}
-
-// FuzzRedactURL puts a password into URLs built from arbitrary parts and
-// checks that RedactURL (used for --store in help, errors and hints) never
-// shows it, whatever surrounds it, and keeps a URL without one as typed.
-func FuzzRedactURL(f *testing.F) {
-	f.Add("redis", "u", "s3cr3t", "h:6379", "/0")
-	f.Add("rediss", "", "s3cr3t", "h", "/1?dial_timeout=1s")
-	f.Add("redis", "u", "se@cr@t", "h", "/0?x=@")
-	f.Add("redis", "u", "se:cr:et", "h:1", "/0#@")
-	f.Add("http", "u", "p%40ss", "127.0.0.1:8000", "/health/")
-	f.Add("", "u", "s3cr3t", "h", "")
-	f.Add("file", "", "s3cr3t", "", "/tmp/a@b")
-	f.Fuzz(func(t *testing.T, scheme, user, pass, host, rest string) {
-		prefix := ""
-		if scheme != "" {
-			prefix = scheme + "://"
-		}
-		raw := prefix + user + ":" + pass + "@" + host + rest
-		got := RedactURL(raw)
-		if u, err := url.Parse(raw); err == nil {
-			if pw, ok := u.User.Password(); ok && len(pw) >= 3 && strings.Count(raw, pw) == 1 && strings.Contains(got, pw) {
-				t.Errorf("RedactURL(%q) = %q shows the password %q", raw, got, pw)
-			}
-		}
-		if len(pass) >= 3 && strings.Count(raw, pass) == 1 && !strings.Contains("xxxxx", pass) &&
-			!strings.ContainsAny(user, ":@") && strings.Contains(got, pass) {
-			t.Errorf("RedactURL(%q) = %q shows %q, typed as the password", raw, got, pass)
-		}
-		noPW := prefix + host + rest
-		if !strings.Contains(noPW, "@") && !strings.Contains(noPW, "?") && RedactURL(noPW) != noPW {
-			t.Errorf("RedactURL(%q) = %q, want it unchanged (no password in it)", noPW, RedactURL(noPW))
 		}
 	})
 }

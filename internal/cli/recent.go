@@ -74,11 +74,10 @@ func runRecent(ctx context.Context, opts *RecentOptions) error {
 		return err
 	}
 	if opts.JSON {
-		out := make([]*loadtesting.Result, 0, len(rs))
-		for _, r := range rs {
-			out = append(out, r.Redacted()) // as saved today, whoever saved it
+		if rs == nil {
+			rs = []*loadtesting.Result{} // [] for jq, not null
 		}
-		return report.JSON(opts.IO.Out, out)
+		return report.JSON(opts.IO.Out, rs)
 	}
 	if err := report.Recent(opts.IO.Out, rs, reportOptions(opts.IO, opts.Now)); err != nil {
 		return err

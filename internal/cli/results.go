@@ -65,7 +65,7 @@ func runResults(ctx context.Context, opts *ResultsOptions) error {
 		return err // names the id and the key, e.g. "result X: not found (key ...; results expire after 24h)"
 	}
 	if opts.JSON {
-		return report.JSON(opts.IO.Out, r.Redacted()) // as saved today, whoever saved it
+		return report.JSON(opts.IO.Out, r)
 	}
 	return report.Results(opts.IO.Out, r, reportOptions(opts.IO, opts.Now))
 }

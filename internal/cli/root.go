@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/apiload/apiload/internal/store"
+	"github.com/apiload/apiload/internal/secret"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -54,7 +54,7 @@ not found, a store cannot be read or compare finds a regression, 2 on misuse
 	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&storeURL, "store", defaultURL,
 		"read runs from the store at `URL`: redis://host:port/db, file:///abs/dir or none")
-	root.PersistentFlags().Lookup("store").DefValue = RedactURL(defaultURL)
+	root.PersistentFlags().Lookup("store").DefValue = secret.URL(defaultURL)
 
 	// One line per subcommand; `run` and `serve` go here too.
 	root.AddCommand(
@@ -84,15 +84,7 @@ func OpenStoreFlag(rawURL string) (loadtesting.Store, error) {
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return nil, fmt.Errorf("--store %q: %w", RedactURL(rawURL), reason)
+		return nil, fmt.Errorf("--store %q: %w", secret.URL(rawURL), reason)
 	}
-	return nil, &UsageError{Err: fmt.Errorf("--store %q: %w", RedactURL(rawURL), reason)}
+	return nil, &UsageError{Err: fmt.Errorf("--store %q: %w", secret.URL(rawURL), reason)}
 }
-
-// RedactURL returns rawURL with any password, and the value of any query
-// parameter named like a secret, replaced by "xxxxx", keeping the rest as
-// typed. It works on strings that do not parse as URLs, and errs towards
-// hiding too much: everything between the first ':' after the scheme and
-// the last '@' counts as the password. It is store.Redact, so that help,
-// errors and the store's own messages hide the same things.
-func RedactURL(rawURL string) string { return store.Redact(rawURL) }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/internal/report"
+	"github.com/apiload/apiload/internal/secret"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -407,7 +408,7 @@ func splitHeader(s string) (key, value string, ok bool) {
 
 // redactFlagHeader hides the value in a malformed --header when it may be
 // a secret: when the name (the text before ':' or '=', or else the first
-// word, as in "Authorization Bearer xyz") is a sensitive header's, or empty.
+// word, as in "Authorization Bearer xyz") is a secret's, or empty.
 func redactFlagHeader(s string) string {
 	t := strings.TrimSpace(s)
 	end := strings.IndexAny(t, ":=")
@@ -417,8 +418,8 @@ func redactFlagHeader(s string) string {
 	if end < 0 {
 		return s // a bare word: no value to hide
 	}
-	if name := strings.TrimSpace(t[:end]); name == "" || loadtesting.IsSensitiveHeader(name) {
-		return t[:end+1] + loadtesting.Redacted
+	if name := strings.TrimSpace(t[:end]); name == "" || secret.IsName(name) {
+		return t[:end+1] + secret.Mask
 	}
 	return s
 }
@@ -524,7 +525,7 @@ func reachable(ctx context.Context, base string) error {
 		if errors.As(err, &oe) && oe.Err != nil {
 			err = oe.Err
 		}
-		return fmt.Errorf("cannot reach %s: %v", RedactURL(base), err)
+		return fmt.Errorf("cannot reach %s: %v", secret.URL(base), err)
 	}
 	return conn.Close()
 }

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -96,9 +95,6 @@ func New(cfg Config) *Handler {
 			cfg.StoreName = s.String()
 		}
 	}
-	// Runs saved by older versions may hold secrets that today's redaction
-	// hides: hide them on the way out too.
-	cfg.Store = redactingStore{cfg.Store}
 	h := &Handler{cfg: cfg, pages: parsePages()}
 	if cfg.Token != "" {
 		h.auth = newTokenAuth(cfg.Token)
@@ -190,22 +186,4 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg s
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, http.StatusNotFound, fmt.Sprintf("no page at %s", r.URL.Path))
-}
-
-// redactingStore serves the runs of a Store with their secrets hidden
-// (loadtesting.Result.Redacted), whatever version of apiload saved them.
-type redactingStore struct{ loadtesting.Store }
-
-func (s redactingStore) Get(ctx context.Context, id string) (*loadtesting.Result, error) {
-	r, err := s.Store.Get(ctx, id)
-	return r.Redacted(), err
-}
-
-func (s redactingStore) Recent(ctx context.Context, limit int) ([]*loadtesting.Result, error) {
-	rs, err := s.Store.Recent(ctx, limit)
-	out := make([]*loadtesting.Result, len(rs))
-	for i, r := range rs {
-		out[i] = r.Redacted()
-	}
-	return out, err
 }

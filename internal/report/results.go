@@ -17,14 +17,13 @@ import (
 // start, duration, clients, requests, successes and failures; throughput
 // and request rate; every latency percentile; the status codes (2xx and 3xx
 // green, 4xx yellow, 5xx and no response red, when o.Color); the first
-// o.MaxErrors error samples; and the run's configuration. Secrets are
-// hidden as a Store hides them (Result.Redacted), also in a run that was
-// never stored, and control characters in stored text are not printed.
+// o.MaxErrors error samples; and the run's configuration. r's secrets were
+// hidden where it was made (or read back from a Store); control characters
+// in stored text are not printed.
 func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	if r == nil {
 		return fmt.Errorf("report: no result")
 	}
-	r = r.Redacted()
 	p := palette{o.Color}
 	m := r.Metrics
 	ew := &errWriter{w: w}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/apiload/apiload/internal/secret"
 	"github.com/apiload/apiload/internal/testredis"
 )
 
@@ -39,7 +40,7 @@ func openTestRedis(t *testing.T, url string) *Redis {
 	r, ok := b.(*Redis)
 	if !ok {
 		b.Close()
-		t.Fatalf("Open(%q) = %T, want *Redis", Redact(url), b)
+		t.Fatalf("Open(%q) = %T, want *Redis", secret.URL(url), b)
 	}
 	r.Prefix = fmt.Sprintf("apiload_test:%s:%d:%d", nonKeyChars.ReplaceAllString(t.Name(), "_"), os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {

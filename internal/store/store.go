@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/apiload/apiload/internal/secret"
 )
 
 // ErrNotFound is returned (wrapped) when no live entry has the id: it was never
@@ -83,7 +85,7 @@ const schemes = "want redis://[user:pass@]host:port/db, rediss://..., file:///ab
 func Open(rawURL string) (Backend, error) {
 	b, err := open(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", Redact(rawURL), err)
+		return nil, fmt.Errorf("store %q: %w", secret.URL(rawURL), err)
 	}
 	return b, nil
 }
@@ -103,7 +105,7 @@ func open(rawURL string) (Backend, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		if password(rawURL) != "" {
+		if secret.Password(rawURL) != "" {
 			return nil, errors.New("not a valid URL (check how the user and password are escaped)")
 		}
 		return nil, err
@@ -154,124 +156,6 @@ func openFile(u *url.URL) (Backend, error) {
 		return nil, fmt.Errorf("file path %q is not absolute (want file:///abs/dir)", u.Path)
 	}
 	return NewFile(filepath.Clean(u.Path))
-}
-
-// Redact returns rawURL with any password replaced by "xxxxx", and the value
-// of any query parameter named like a secret (see sensitiveParam), keeping
-// the rest as it was typed. It works on strings that do not parse as URLs
-// too, and errs towards hiding too much: whatever sits between the first ':'
-// after the scheme and the last '@' is treated as the password.
-func Redact(rawURL string) string {
-	hide := make([]bool, len(rawURL))
-	changed := false
-	mark := func(start, end int) {
-		for i := start; i < end; i++ {
-			hide[i] = true
-		}
-		changed = changed || end > start
-	}
-	emptyPassword := -1 // where an empty password is: it shows as hidden too
-	if start, end := passwordSpan(rawURL); start == end && start >= 0 {
-		emptyPassword, changed = start, true
-	} else if start >= 0 {
-		mark(start, end)
-	}
-	for _, sp := range secretParamSpans(rawURL) {
-		mark(sp[0], sp[1])
-	}
-	if !changed {
-		return rawURL
-	}
-	var b strings.Builder
-	for i := 0; i <= len(rawURL); {
-		if i == emptyPassword {
-			b.WriteString("xxxxx")
-		}
-		if i == len(rawURL) {
-			break
-		}
-		if !hide[i] {
-			b.WriteByte(rawURL[i])
-			i++
-			continue
-		}
-		b.WriteString("xxxxx")
-		for i < len(rawURL) && hide[i] {
-			i++
-		}
-	}
-	return b.String()
-}
-
-// secretParamSpans returns where the values of rawURL's sensitive query
-// parameters are: the query starts at the first '?' and ends at '#';
-// parameters are separated by '&' or ';'.
-func secretParamSpans(rawURL string) [][2]int {
-	q := strings.IndexByte(rawURL, '?')
-	if q < 0 {
-		return nil
-	}
-	end := len(rawURL)
-	if h := strings.IndexByte(rawURL[q:], '#'); h >= 0 {
-		end = q + h
-	}
-	var spans [][2]int
-	for i := q + 1; i < end; {
-		j := strings.IndexAny(rawURL[i:end], "&;")
-		if j < 0 {
-			j = end - i
-		}
-		part := rawURL[i : i+j]
-		if k, v, ok := strings.Cut(part, "="); ok && v != "" {
-			name, err := url.QueryUnescape(k)
-			if err != nil || sensitiveParam(name) {
-				spans = append(spans, [2]int{i + len(k) + 1, i + j})
-			}
-		}
-		i += j + 1
-	}
-	return spans
-}
-
-// sensitiveParam reports whether a query parameter's value is a secret: its
-// name contains, in any case, "pass", "pwd", "secret", "token", "auth",
-// "credential" or "key".
-func sensitiveParam(name string) bool {
-	l := strings.ToLower(name)
-	for _, p := range []string{"pass", "pwd", "secret", "token", "auth", "credential", "key"} {
-		if strings.Contains(l, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// password returns what Redact hides, or "".
-func password(rawURL string) string {
-	start, end := passwordSpan(rawURL)
-	if start < 0 {
-		return ""
-	}
-	return rawURL[start:end]
-}
-
-// passwordSpan returns where the password is in rawURL: from just after the
-// first ':' that follows the scheme up to the last '@'. It returns -1, -1 when
-// there is no password (a user name alone is not a secret).
-func passwordSpan(rawURL string) (start, end int) {
-	head := 0
-	if i := strings.Index(rawURL, "://"); i >= 0 {
-		head = i + 3
-	}
-	at := strings.LastIndex(rawURL[head:], "@")
-	if at < 0 {
-		return -1, -1
-	}
-	colon := strings.Index(rawURL[head:head+at], ":")
-	if colon < 0 {
-		return -1, -1
-	}
-	return head + colon + 1, head + at
 }
 
 // Nop is a Backend that keeps nothing: Put succeeds, Get wraps ErrNotFound and

@@ -115,47 +115,6 @@ func TestOpen_errors(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"user and password", "redis://u:secret@h:6379/0", "redis://u:xxxxx@h:6379/0"},
-		{"password alone", "redis://:secret@h", "redis://:xxxxx@h"},
-		{"empty password", "redis://u:@h", "redis://u:xxxxx@h"},
-		{"user alone", "redis://u@h:6379/0", "redis://u@h:6379/0"},
-		{"no user", "redis://h:6379/0", "redis://h:6379/0"},
-		{"rediss", "rediss://u:secret@h/1", "rediss://u:xxxxx@h/1"},
-		{"@ in password", "redis://u:se@cr@t@h/0", "redis://u:xxxxx@h/0"},
-		{": in password", "redis://u:se:cret@h/0", "redis://u:xxxxx@h/0"},
-		{"/ in password", "redis://u:sec/ret@h/0", "redis://u:xxxxx@h/0"},
-		{"escaped password", "redis://u:se%40cret@h/0", "redis://u:xxxxx@h/0"},
-		{"bad escape", "redis://u:se%zzcret@h/0", "redis://u:xxxxx@h/0"},
-		{"no scheme", "u:secret@h:6379", "u:xxxxx@h:6379"},
-		{"file", "file:///tmp/runs", "file:///tmp/runs"},
-		{"@ in file path", "file:///tmp/a@b", "file:///tmp/a@b"},
-		{"none", "none", "none"},
-		{"empty", "", ""},
-		{"password in the query", "redis://h/0?password=secret&dial_timeout=1s", "redis://h/0?password=xxxxx&dial_timeout=1s"},
-		{"token after ';'", "redis://h/0?a=1;auth_token=secret#frag", "redis://h/0?a=1;auth_token=xxxxx#frag"},
-		{"empty password and a secret query", "redis://u:@h/0?X-Token=secret", "redis://u:xxxxx@h/0?X-Token=xxxxx"},
-		{"@ in a query secret", "redis://u:secret@h/0?pass=cr@t", "redis://u:xxxxx"},
-		{"unescapable parameter name", "redis://h/0?k%zz=secret", "redis://h/0?k%zz=xxxxx"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Redact(tt.in)
-			if got != tt.want {
-				t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			for _, secret := range []string{"secret", "cret", "se@cr"} {
-				if strings.Contains(got, secret) {
-					t.Errorf("Redact(%q) = %q shows the password", tt.in, got)
-				}
-			}
-		})
-	}
-}
-
 func TestNop(t *testing.T) {
 	var b Backend = Nop{}
 	if err := b.Put(t.Context(), rec("a", t0)); err != nil {

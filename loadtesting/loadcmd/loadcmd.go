@@ -24,6 +24,7 @@ import (
 
 	"github.com/apiload/apiload/internal/cli"
 	"github.com/apiload/apiload/internal/report"
+	"github.com/apiload/apiload/internal/secret"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -99,7 +100,7 @@ sampled errors; 'recent', 'results' and 'compare' read the stored runs
 	}
 	cmd.PersistentFlags().StringVar(&storeURL, "store", o.storeURL,
 		"save and read runs in the store at `URL`: redis://host:port/db, file:///abs/dir or none")
-	cmd.PersistentFlags().Lookup("store").DefValue = cli.RedactURL(o.storeURL)
+	cmd.PersistentFlags().Lookup("store").DefValue = secret.URL(o.storeURL)
 	cmd.AddCommand(
 		newListCmd(app, h),
 		cli.NewAppRunCmd(app, cli.RunTarget{Handler: h, DefaultBaseURL: o.baseURL, Login: o.login}, nil),
