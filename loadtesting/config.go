@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/apiload/apiload/internal/secret"
 )
 
 // Defaults applied by the zero Config.
@@ -255,13 +257,17 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		}
 	} else {
 		u, err := url.Parse(c.BaseURL)
+		shown := secret.URL(c.BaseURL)
 		switch {
+		case err != nil && secret.Password(c.BaseURL) != "":
+			// url.Parse's reason may quote part of the password.
+			add("BaseURL %q: not a valid URL (check how the user and password are escaped)", shown)
 		case err != nil:
-			add("BaseURL %q: %v", c.BaseURL, unwrapURLError(err))
+			add("BaseURL %q: %v", shown, unwrapURLError(err))
 		case u.Scheme != "http" && u.Scheme != "https":
-			add("BaseURL %q: scheme must be http or https", c.BaseURL)
+			add("BaseURL %q: scheme must be http or https", shown)
 		case u.Host == "":
-			add("BaseURL %q: no host", c.BaseURL)
+			add("BaseURL %q: no host", shown)
 		default:
 			base = u
 		}

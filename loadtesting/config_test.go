@@ -41,6 +41,8 @@ func TestExec_configErrors(t *testing.T) {
 		{"nil handler with base url is fine", nil, loadtesting.Config{BaseURL: "http://127.0.0.1:1", Requests: 1, Timeout: time.Second}, nil},
 		{"bad base url scheme", nil, loadtesting.Config{BaseURL: "ftp://127.0.0.1"}, []string{`BaseURL "ftp://127.0.0.1": scheme must be http or https`}},
 		{"base url without host", nil, loadtesting.Config{BaseURL: "http://"}, []string{`BaseURL "http://": no host`}},
+		{"bad base url keeps its password hidden", nil, loadtesting.Config{BaseURL: "ftp://u:s3cr3t@127.0.0.1?token=s3cr3t"}, []string{`BaseURL "ftp://u:xxxxx@127.0.0.1?token=xxxxx": scheme must be http or https`}},
+		{"unparsable base url keeps its password hidden", nil, loadtesting.Config{BaseURL: "http://u:s3%zzcr3t@127.0.0.1"}, []string{`BaseURL "http://u:xxxxx@127.0.0.1": not a valid URL`}},
 		{"value matches the placeholder pattern", okHandler, loadtesting.Config{Path: "/t/{id:[0-9]+}", PathParams: map[string]string{"id": "42"}}, nil},
 		{"value breaks the placeholder pattern", okHandler, loadtesting.Config{Path: "/t/{id:[0-9]+}", PathParams: map[string]string{"id": "abc"}},
 			[]string{`PathParams "id" = "abc": does not match the placeholder's pattern [0-9]+`}},
@@ -73,6 +75,9 @@ func TestExec_configErrors(t *testing.T) {
 			}
 			if res != nil {
 				t.Errorf("Exec returned a result with a config error")
+			}
+			if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "cr3t") {
+				t.Errorf("error %q shows a secret of the config", err)
 			}
 			for _, want := range tt.wantErr {
 				if !strings.Contains(err.Error(), want) {
