@@ -181,8 +181,12 @@ func newTempFile(dir string) (*store.File, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("directory %s cannot be created: %w", dir, err)
 	}
-	if info, err := os.Lstat(root); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("directory %s cannot be used: %s is not a directory", dir, root)
+	info, err := os.Lstat(root)
+	if err != nil {
+		return nil, fmt.Errorf("directory %s cannot be used: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("directory %s cannot be used: %s is not a directory (a link?)", dir, root)
 	}
 	if err := os.Chmod(root, 0o700); err != nil { // fails when another user owns it
 		return nil, fmt.Errorf("directory %s cannot be used: %w", dir, err)
