@@ -57,19 +57,30 @@ func (NoStore) String() string { return "none" }
 
 // OpenStore opens the store at url:
 //
-//	redis://[user:pass@]host:port/db   Redis (rediss:// for TLS)
+//	redis://[user:pass@]host:port/db   Redis (rediss:// for TLS); ?timeout=500ms bounds each call (default 2s)
 //	file:///abs/dir                    one JSON file per run in dir
 //	none                               keep nothing
 //
-// A Redis store falls back to the default file store when Redis cannot be
-// reached at save time: the run is kept, and one warning on stderr says
-// where it went. Reads then merge both. Warnings go to stderr.
+// A Redis store waits at most its timeout for each save or read, dialling
+// included, so a server that is down or stalls cannot hang a test. When a run
+// cannot be saved to Redis, it is saved to a file store of that server's
+// own, <cache>/fallback/redis-<host>-<port>-<db> (no password in the name;
+// <cache> is the default file store's directory), and one warning on stderr
+// says where it went and why: the run is kept. Reads of a Redis store merge
+// Redis with that directory, and only it, so a shared Redis never lists the
+// runs that went to a user's default file store.
+//
+// When the directory of the default file store (see DefaultStoreURL) cannot
+// be created, a per-user directory under os.TempDir() is used instead, with
+// one warning naming the directory and the reason; only when that fails too
+// is it an error.
 func OpenStore(url string) (Store, error) {
 	return openStore(url, stderrWarn)
 }
 
 // DefaultStore opens the store named by $APILOAD_STORE, or else a file store
-// in the user's cache directory (os.UserCacheDir()/apiload).
+// in the user's cache directory (os.UserCacheDir()/apiload; see OpenStore for
+// what happens when it cannot be created).
 func DefaultStore() (Store, error) {
 	return openStore(DefaultStoreURL(), stderrWarn)
 }
@@ -80,22 +91,45 @@ func DefaultStoreURL() string {
 	if v := strings.TrimSpace(os.Getenv(StoreEnv)); v != "" {
 		return v
 	}
-	// Build the URL rather than concatenate: a cache directory may hold
-	// characters ('%', '#', '?', ' ') that must be escaped to parse back.
-	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(defaultFileDir())}).String()
+	return fileURL(defaultFileDir())
 }
 
+// fileURL returns the URL of the file store in dir. It builds the URL rather
+// than concatenate: a directory may hold characters ('%', '#', '?', ' ')
+// that must be escaped to parse back.
+func fileURL(dir string) string {
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
+}
+
+// defaultFileDir returns the directory of the default file store:
+// os.UserCacheDir()/apiload, or tempFileDir() when there is no cache dir.
 func defaultFileDir() string {
 	dir, err := os.UserCacheDir()
 	if err != nil || dir == "" {
-		dir = filepath.Join(os.TempDir(), fmt.Sprintf("apiload-cache-%d", os.Getuid()))
+		return tempFileDir()
 	}
 	return filepath.Join(dir, "apiload")
 }
 
+// tempRoot returns this user's directory under os.TempDir().
+func tempRoot() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("apiload-cache-%d", os.Getuid()))
+}
+
+// tempFileDir returns where the default file store goes when the user's
+// cache directory cannot be had.
+func tempFileDir() string { return filepath.Join(tempRoot(), "apiload") }
+
 func stderrWarn(msg string) { fmt.Fprintln(os.Stderr, "apiload: warning: "+msg) }
 
 func openStore(rawURL string, warn func(string)) (Store, error) {
+	if rawURL == fileURL(defaultFileDir()) {
+		f, err := openLocal("", warn)
+		if err != nil {
+			return nil, fmt.Errorf("store %q: %w", rawURL, err)
+		}
+		return &backendStore{b: f, warn: warn}, nil
+	}
 	b, err := store.Open(rawURL)
 	if err != nil {
 		return nil, err
@@ -106,14 +140,58 @@ func openStore(rawURL string, warn func(string)) (Store, error) {
 		return NoStore{}, nil
 	}
 	s := &backendStore{b: b, warn: warn}
-	if _, ok := b.(*store.Redis); ok {
-		f, ferr := store.NewFile(defaultFileDir())
-		if ferr == nil {
-			s.fb = &store.Fallback{Primary: b, Secondary: f, Warn: warn}
-			s.b = s.fb
+	if r, ok := b.(*store.Redis); ok {
+		f, err := openLocal(filepath.Join("fallback", r.DirName()), warn)
+		if err != nil {
+			warn(fmt.Sprintf("no fallback for %s: %v; runs that Redis cannot take are lost", r, err))
+			return s, nil
 		}
+		s.fb = &store.Fallback{Primary: b, Secondary: f, Warn: warn}
+		s.b = s.fb
 	}
 	return s, nil
+}
+
+// openLocal opens the file store in sub, a relative path ("" for the default
+// file store itself), under the default file store's directory. When that
+// cannot be created it uses sub under tempRoot() instead and warns once,
+// naming the directory and the reason.
+func openLocal(sub string, warn func(string)) (*store.File, error) {
+	dir, alt := filepath.Join(defaultFileDir(), sub), filepath.Join(tempFileDir(), sub)
+	if dir == alt { // no cache directory: the temporary one is the default
+		return newTempFile(dir)
+	}
+	f, err := store.NewFile(dir)
+	if err == nil {
+		return f, nil
+	}
+	f, aerr := newTempFile(alt)
+	if aerr != nil {
+		return nil, fmt.Errorf("cache %w; temporary %w", err, aerr)
+	}
+	warn(fmt.Sprintf("cache %v; using %s instead", err, alt))
+	return f, nil
+}
+
+// newTempFile opens a file store in dir, under tempRoot(). Other users can
+// write to os.TempDir(), so tempRoot() must be a directory of this user's
+// own, mode 0700, not a link another user left there.
+func newTempFile(dir string) (*store.File, error) {
+	root := tempRoot()
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("directory %s cannot be created: %w", dir, err)
+	}
+	info, err := os.Lstat(root)
+	if err != nil {
+		return nil, fmt.Errorf("directory %s cannot be used: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("directory %s cannot be used: %s is not a directory (a link?)", dir, root)
+	}
+	if err := os.Chmod(root, 0o700); err != nil { // fails when another user owns it
+		return nil, fmt.Errorf("directory %s cannot be used: %w", dir, err)
+	}
+	return store.NewFile(dir)
 }
 
 // warnKey is the context key of withWarn.

@@ -163,7 +163,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 				t.Errorf("%s: %s%s not in redis (%d, %v)", s.name, resultKeyPrefix, res.ID, n, err)
 			}
 		}
-		files, _ := filepath.Glob(filepath.Join(defDir, "api_load_test.*."+res.ID+".json"))
+		files, _ := filepath.Glob(filepath.Join(fallbackDir(t, defDir, srv.URL(0)), "api_load_test.*."+res.ID+".json"))
 		if got := len(files) == 1; got == s.inRedis {
 			t.Errorf("%s: in the fallback file store = %v, want %v", s.name, got, !s.inRedis)
 		}

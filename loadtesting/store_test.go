@@ -260,6 +260,22 @@ func saveAll(t *testing.T, st Store, rs ...*Result) {
 	}
 }
 
+// fallbackDir returns the directory of the runs that the Redis store at
+// redisURL saves locally when it cannot reach the server, under the default
+// file store's directory defDir: fallback/redis-<host>-<port>-<db>.
+func fallbackDir(t *testing.T, defDir, redisURL string) string {
+	t.Helper()
+	u, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := strings.Trim(u.Path, "/")
+	if db == "" {
+		db = "0"
+	}
+	return filepath.Join(defDir, "fallback", "redis-"+strings.ReplaceAll(u.Host, ":", "-")+"-"+db)
+}
+
 // downRedisURL returns the URL of a Redis server that is not running: a
 // loopback port that was free a moment ago.
 func downRedisURL(t *testing.T) string {
@@ -714,9 +730,9 @@ func TestRun_saves(t *testing.T) {
 		name      string
 		env       string                               // $APILOAD_STORE; {redis} and {down} are filled in
 		store     func(t *testing.T, dir string) Store // nil: leave Config.Store nil
-		wantWhere string                               // the "saved to" URL; "" means no such line; {default} filled in
+		wantWhere string                               // the "saved to" URL; "" means no such line; {default}, {fbredis} and {fbdown} filled in
 		wantWarn  []string                             // substrings of the one warning; nil means none
-		savedIn   string                               // "default", "redis", "store" or "" (nowhere)
+		savedIn   string                               // "default", "redis", "fallback" (of {down}), "store" or "" (nowhere)
 	}{
 		{"temp file store", "", func(t *testing.T, dir string) Store {
 			st, err := OpenStore("file://" + dir)
@@ -728,9 +744,9 @@ func TestRun_saves(t *testing.T) {
 		{"NoStore", "", func(*testing.T, string) Store { return NoStore{} }, "", nil, ""},
 		{"nil store: default file store", "", nil, "file://{default}", nil, "default"},
 		{"nil store, APILOAD_STORE=none", "none", nil, "", nil, ""},
-		{"nil store, APILOAD_STORE redis", "redis://{redis}/0", nil, "redis://{redis}/0 (fallback file://{default})", nil, "redis"},
-		{"nil store, APILOAD_STORE redis down", "{down}", nil, "{down} (fallback file://{default})",
-			[]string{"loadtesting: warning: ", "store {down} failed (", "connection refused", "saved run {id} to {default}/api_load_test.", ".{id}.json instead"}, "default"},
+		{"nil store, APILOAD_STORE redis", "redis://{redis}/0", nil, "redis://{redis}/0 (fallback file://{fbredis})", nil, "redis"},
+		{"nil store, APILOAD_STORE redis down", "{down}", nil, "{down} (fallback file://{fbdown})",
+			[]string{"loadtesting: warning: ", "store {down} failed (", "connection refused", "saved run {id} to {fbdown}/api_load_test.", ".{id}.json instead"}, "fallback"},
 		{"nil store, bad APILOAD_STORE", "redis://bob:hunter2@h:1/x", nil, "",
 			[]string{"loadtesting: warning: run {id} not saved: ", `store "redis://bob:xxxxx@h:1/x"`, "check $APILOAD_STORE"}, ""},
 	}
@@ -742,7 +758,8 @@ func TestRun_saves(t *testing.T) {
 			down := downRedisURL(t)
 			var id string
 			fill := func(s string) string {
-				return strings.NewReplacer("{redis}", mr.Addr(), "{down}", down, "{dir}", dir, "{default}", defDir, "{id}", id).Replace(s)
+				return strings.NewReplacer("{redis}", mr.Addr(), "{down}", down, "{dir}", dir, "{default}", defDir, "{id}", id,
+					"{fbredis}", fallbackDir(t, defDir, "redis://"+mr.Addr()+"/0"), "{fbdown}", fallbackDir(t, defDir, down)).Replace(s)
 			}
 			t.Setenv(StoreEnv, fill(tt.env))
 			cfg := Config{Path: "/health", Requests: 20, Clients: 2}
@@ -777,8 +794,9 @@ func TestRun_saves(t *testing.T) {
 
 			inDefault, _ := filepath.Glob(filepath.Join(defDir, "*."+id+".json"))
 			inDir, _ := filepath.Glob(filepath.Join(dir, "*."+id+".json"))
+			inFallback, _ := filepath.Glob(filepath.Join(fallbackDir(t, defDir, down), "*."+id+".json"))
 			inRedis := mr.Exists(resultKeyPrefix + id)
-			where := map[string]bool{"default": len(inDefault) == 1, "store": len(inDir) == 1, "redis": inRedis}
+			where := map[string]bool{"default": len(inDefault) == 1, "store": len(inDir) == 1, "redis": inRedis, "fallback": len(inFallback) == 1}
 			for place, got := range where {
 				if got != (place == tt.savedIn) {
 					t.Errorf("run %s saved in %s = %v, want %v", id, place, got, !got)
@@ -830,7 +848,7 @@ func TestRun_storeWarningGoesToTestLog(t *testing.T) {
 		t.Fatalf("%d warnings (logged %q, printed %q), want exactly 1", n, logged, printed)
 	}
 	w := slices.Concat(logged, printed)[0]
-	for _, want := range []string{"store " + down + " failed (", "connection refused", "saved run " + res.ID + " to " + defDir + "/api_load_test."} {
+	for _, want := range []string{"store " + down + " failed (", "connection refused", "saved run " + res.ID + " to " + fallbackDir(t, defDir, down) + "/api_load_test."} {
 		if !strings.Contains(w, want) {
 			t.Errorf("warning %q lacks %q", w, want)
 		}

@@ -12,7 +12,9 @@
 //   - [File]: the same semantics in a directory, one file per run, written
 //     atomically (temporary file and rename), safe with several processes.
 //   - [Fallback]: saves to a primary (Redis) and, when that fails, to a secondary
-//     (a file store) with one warning, so that a run is never lost.
+//     (a file store) with one warning, so that a run is never lost. A Redis
+//     call fails after the store URL's ?timeout= (default 2s) rather than
+//     hang on a server that stalls.
 //   - [Nop]: keeps nothing.
 //
 // [Open] builds a backend from a URL:

@@ -46,13 +46,15 @@ type File struct {
 const stampLayout = "20060102T150405.000000000Z"
 
 // NewFile returns a File backend in dir with the default Prefix, TTL and
-// MaxRecent, creating dir (mode 0700) if it does not exist.
+// MaxRecent, creating dir (mode 0700) if it does not exist. The error of a
+// directory that cannot be created names it and says why, e.g.
+// "directory /a/f/apiload cannot be created: mkdir /a/f: not a directory".
 func NewFile(dir string) (*File, error) {
 	if dir == "" {
 		return nil, errors.New("file store: empty directory")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("file store: %w", err)
+		return nil, fmt.Errorf("directory %s cannot be created: %w", dir, err)
 	}
 	return &File{dir: dir}, nil
 }

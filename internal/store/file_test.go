@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -303,70 +301,6 @@ func checkNewest(t *testing.T, dir string, writers, each, maxRecent int) {
 			names[i] = e.Name()
 		}
 		t.Errorf("directory holds %d entries, want %d: %v", len(ents), len(want), names)
-	}
-}
-
-// helperEnv, when set, makes TestFile_helperProcess save records into a directory:
-// "dir;writer;each;maxRecent".
-const helperEnv = "APILOAD_STORE_TEST_HELPER"
-
-// TestFile_processes saves from several processes at once (this test binary,
-// re-run as TestFile_helperProcess), with trimming on.
-func TestFile_processes(t *testing.T) {
-	tests := []struct {
-		name                     string
-		writers, each, maxRecent int
-	}{
-		{"all land", 4, 25, 0},
-		{"trimmed to the newest", 4, 25, 30},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			cmds := make([]*exec.Cmd, tt.writers)
-			outs := make([]strings.Builder, tt.writers)
-			for w := range cmds {
-				cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestFile_helperProcess$", "-test.count=1")
-				cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s;%d;%d;%d", helperEnv, dir, w, tt.each, tt.maxRecent))
-				cmd.Stdout, cmd.Stderr = &outs[w], &outs[w]
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				cmds[w] = cmd
-			}
-			for w, cmd := range cmds {
-				if err := cmd.Wait(); err != nil {
-					t.Errorf("writer process %d: %v\n%s", w, err, outs[w].String())
-				}
-			}
-			checkNewest(t, dir, tt.writers, tt.each, tt.maxRecent)
-		})
-	}
-}
-
-// TestFile_helperProcess is not a test: TestFile_processes runs it in child processes.
-func TestFile_helperProcess(t *testing.T) {
-	spec := os.Getenv(helperEnv)
-	if spec == "" {
-		t.Skip("runs only as a child of TestFile_processes")
-	}
-	parts := strings.Split(spec, ";")
-	n := make([]int, 3)
-	for i := range n {
-		var err error
-		if n[i], err = strconv.Atoi(parts[i+1]); err != nil {
-			t.Fatalf("%s=%q: %v", helperEnv, spec, err)
-		}
-	}
-	w, each, maxRecent := n[0], n[1], n[2]
-	writers := 4
-	f, err := NewFile(parts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.MaxRecent = maxRecent
-	for i := range each {
-		put(t, f, rec(fmt.Sprintf("w%02d-%02d", w, i), at(i*writers+w)))
 	}
 }
 

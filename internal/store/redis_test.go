@@ -154,15 +154,20 @@ func TestRedis_errorsNameTheKey(t *testing.T) {
 	}
 }
 
+// TestRedis_String checks how a Redis store names itself (String) and the
+// directory of its runs kept elsewhere (DirName): never with the password.
 func TestRedis_String(t *testing.T) {
 	tests := []struct {
-		name string
-		opts redis.Options
-		want string
+		name    string
+		opts    redis.Options
+		want    string
+		wantDir string
 	}{
-		{"plain", redis.Options{Addr: "127.0.0.1:6379"}, "redis://127.0.0.1:6379/0"},
-		{"user and password", redis.Options{Addr: "h:6380", Username: "u", Password: "secret", DB: 3}, "redis://u@h:6380/3"},
-		{"password alone", redis.Options{Addr: "h:6380", Password: "secret"}, "redis://h:6380/0"},
+		{"plain", redis.Options{Addr: "127.0.0.1:6379"}, "redis://127.0.0.1:6379/0", "redis-127.0.0.1-6379-0"},
+		{"user and password", redis.Options{Addr: "h:6380", Username: "u", Password: "secret", DB: 3}, "redis://u@h:6380/3", "redis-h-6380-3"},
+		{"password alone", redis.Options{Addr: "h:6380", Password: "secret"}, "redis://h:6380/0", "redis-h-6380-0"},
+		{"ipv6", redis.Options{Addr: "[::1]:6379", DB: 12}, "redis://[::1]:6379/12", "redis----1--6379-12"},
+		{"unix socket", redis.Options{Network: "unix", Addr: "/run/redis/../redis.sock"}, "unix:///run/redis/../redis.sock?db=0", "redis--run-redis-..-redis.sock-0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +175,9 @@ func TestRedis_String(t *testing.T) {
 			defer r.Close()
 			if got := r.String(); got != tt.want {
 				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+			if got := r.DirName(); got != tt.wantDir {
+				t.Errorf("DirName() = %q, want %q", got, tt.wantDir)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -72,16 +73,26 @@ const schemes = "want redis://[user:pass@]host:port/db, rediss://..., file:///ab
 //
 //   - redis://[user:pass@]host:port/db and rediss://... (TLS) give a *Redis. It
 //     does not connect yet: the first command does, so an unreachable server
-//     shows up as an error from Put, Get or Recent. Query options of go-redis
-//     (dial_timeout=1s, max_retries=3, ...) are accepted. To fail fast when the
-//     server is down, each command dials once and is retried once unless
-//     max_retries says otherwise.
+//     shows up as an error from Put, Get or Recent. The option timeout (e.g.
+//     ?timeout=500ms, default DefaultTimeout, 2s) bounds each exchange with the
+//     server, dialling included (see Redis.Timeout), so that a server that is
+//     down or stalls makes a call fail in that time rather than hang. Query
+//     options of go-redis (dial_timeout=1s, max_retries=3, ...) are accepted
+//     too. To fail fast when the server is down, each command dials once and
+//     is retried once unless max_retries says otherwise.
 //   - file:///abs/dir gives a *File in that directory, creating it if needed.
 //   - none gives Nop.
 //
+// The first Open of a Redis URL silences go-redis's logger for the whole
+// process (redis.SetLogger with a logger that drops everything): its pool
+// would print every failed dial into the output of the program or of a user's
+// `go test`, while Put, Get and Recent already return those failures as
+// errors, which callers such as Fallback report once, in words.
+//
 // Errors name the URL with its password redacted, e.g.
 // `store "redis://u:xxxxx@h/0": database number "x" is not a non-negative integer`.
-// A relative file path, an unknown scheme or a bad db number is an error.
+// A relative file path, an unknown scheme, a bad db number or a timeout that
+// is not a positive duration is an error.
 func Open(rawURL string) (Backend, error) {
 	b, err := open(rawURL)
 	if err != nil {
@@ -89,6 +100,14 @@ func Open(rawURL string) (Backend, error) {
 	}
 	return b, nil
 }
+
+// quietRedis silences go-redis's process-wide logger once (see Open).
+var quietRedis sync.Once
+
+// discard is a go-redis logger that drops everything.
+type discard struct{}
+
+func (discard) Printf(context.Context, string, ...any) {}
 
 func open(rawURL string) (Backend, error) {
 	if rawURL == "none" {
@@ -132,6 +151,21 @@ func openRedis(rawURL string, u *url.URL) (Backend, error) {
 			return nil, fmt.Errorf("database number %q is not a non-negative integer", db)
 		}
 	}
+	q := u.Query()
+	timeout := DefaultTimeout
+	if q.Has("timeout") {
+		v := q.Get("timeout")
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("timeout %q: want a positive duration, e.g. timeout=2s", v)
+		}
+		timeout = d
+		// go-redis does not know the option: hand it the URL without it.
+		q.Del("timeout")
+		without := *u
+		without.RawQuery = q.Encode()
+		rawURL = without.String()
+	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "redis: "))
@@ -139,10 +173,20 @@ func openRedis(rawURL string, u *url.URL) (Backend, error) {
 	// A store that is down should fail fast, so that Fallback saves elsewhere
 	// soon: go-redis would dial 5 times per attempt and retry 3 times (seconds).
 	opts.DialerRetries = 1
-	if !u.Query().Has("max_retries") {
+	if !q.Has("max_retries") {
 		opts.MaxRetries = 1 // one retry still covers a pooled connection the server closed
 	}
-	return NewRedis(redis.NewClient(opts)), nil
+	// Each call's context carries the timeout; go-redis applies it to socket
+	// reads and writes only when asked to. A dial may run in the background
+	// of the call that asked for it: bound it too.
+	opts.ContextTimeoutEnabled = true
+	if !q.Has("dial_timeout") {
+		opts.DialTimeout = timeout
+	}
+	quietRedis.Do(func() { redis.SetLogger(discard{}) })
+	r := NewRedis(redis.NewClient(opts))
+	r.Timeout = timeout
+	return r, nil
 }
 
 func openFile(u *url.URL) (Backend, error) {

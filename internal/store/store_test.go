@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,6 +26,9 @@ func TestOpen(t *testing.T) {
 		{"redis with trailing slash", "redis://h:1/", "redis://h:1/0", redisOpts("", "", 0, false)},
 		{"redis with go-redis options", "redis://h:1/2?dial_timeout=1s", "redis://h:1/2", redisOpts("", "", 2, false)},
 		{"rediss", "rediss://u:secret@h:6380/1", "rediss://u@h:6380/1", redisOpts("u", "secret", 1, true)},
+		{"redis timeout by default", "redis://h:1/2", "redis://h:1/2", redisTimeouts(2*time.Second, 2*time.Second)},
+		{"redis timeout option", "redis://u:secret@h:1/2?timeout=500ms", "redis://u@h:1/2", redisTimeouts(500*time.Millisecond, 500*time.Millisecond)},
+		{"redis timeout and dial_timeout", "redis://h:1/2?dial_timeout=3s&timeout=1m", "redis://h:1/2", redisTimeouts(time.Minute, 3*time.Second)},
 		{"file", "file://" + dir, "file://" + dir, func(t *testing.T, b Backend) {
 			f, ok := b.(*File)
 			if !ok || f.dir != dir {
@@ -71,6 +75,23 @@ func redisOpts(user, pass string, db int, tls bool) func(*testing.T, Backend) {
 	}
 }
 
+// redisTimeouts checks the Timeout of the *Redis that Open gave, and the
+// options that make go-redis keep to it.
+func redisTimeouts(timeout, dial time.Duration) func(*testing.T, Backend) {
+	return func(t *testing.T, b Backend) {
+		t.Helper()
+		r, ok := b.(*Redis)
+		if !ok {
+			t.Fatalf("Open = %T, want *Redis", b)
+		}
+		o := r.client.(*redis.Client).Options()
+		if r.Timeout != timeout || o.DialTimeout != dial || !o.ContextTimeoutEnabled {
+			t.Errorf("Timeout %v, DialTimeout %v, ContextTimeoutEnabled %v; want %v, %v, true",
+				r.Timeout, o.DialTimeout, o.ContextTimeoutEnabled, timeout, dial)
+		}
+	}
+}
+
 func TestOpen_errors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
@@ -93,8 +114,13 @@ func TestOpen_errors(t *testing.T) {
 		{"relative file path", "file://runs/cache", `store "file://runs/cache": file path is not absolute: host "runs" given (want file:///abs/dir)`},
 		{"opaque file path", "file:runs", `store "file:runs": file path "runs" is not absolute (want file:///abs/dir)`},
 		{"file without path", "file://", `store "file://": file path "" is not absolute (want file:///abs/dir)`},
-		{"file under a file", "file://" + file + "/sub", `store "file://` + file + `/sub": file store: mkdir ` + file + `: not a directory`},
+		{"file under a file", "file://" + file + "/sub", `store "file://` + file + `/sub": directory ` + file + `/sub cannot be created: mkdir ` + file + `: not a directory`},
 		{"None is not none", "None", `store "None": no scheme (want redis://`},
+		{"timeout not a duration", "redis://:secret@h/0?timeout=soon", `store "redis://:xxxxx@h/0?timeout=soon": timeout "soon": want a positive duration, e.g. timeout=2s`},
+		{"timeout without unit", "redis://h/0?timeout=2", `store "redis://h/0?timeout=2": timeout "2": want a positive duration`},
+		{"timeout zero", "redis://h/0?timeout=0s", `store "redis://h/0?timeout=0s": timeout "0s": want a positive duration`},
+		{"timeout negative", "redis://h/0?timeout=-1s", `store "redis://h/0?timeout=-1s": timeout "-1s": want a positive duration`},
+		{"timeout and an unknown option", "redis://h/0?timeout=1s&colour=blue", `store "redis://h/0?timeout=1s&colour=blue": unexpected option: colour`},
 		{"password as a query option", "redis://h/0?password=secret", `store "redis://h/0?password=xxxxx": unexpected option: password`},
 	}
 	for _, tt := range tests {
