@@ -6,13 +6,24 @@
 #                Then the engine and loadtesting once more without -race: the
 #                HTTP/1.1 client's raw socket calls are built only then.
 #   make lint    go vet, and gofmt must have nothing to say
-#   make bench   benchmarks, no tests
+#   make bench   benchmarks, no tests (BenchmarkSoak, 60 s, runs only when
+#                selected: make bench BENCH=Soak PKGS=./bench/)
+#   make fuzz    every fuzz target, one after another, each for FUZZTIME
+#                (default 30s; e.g. make fuzz FUZZTIME=2m). The targets are
+#                found with `go test -list '^Fuzz'`, so a new one is included
+#                without editing this file; PKGS narrows them, FUZZFLAGS adds
+#                flags (e.g. FUZZFLAGS=-parallel=2). A failing input is saved
+#                under the package's testdata/fuzz/<Target>/: commit it as a
+#                seed with the fix. Plain `go test` (make test) runs the seeds.
 
 GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 5m
+BENCH ?= .
+FUZZTIME ?= 30s
+FUZZFLAGS ?=
 
-.PHONY: test lint bench
+.PHONY: test lint bench fuzz
 
 test:
 	bash scripts/with-redis.sh sh -c '\
@@ -27,4 +38,18 @@ lint:
 	fi
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(PKGS)
+
+# go test takes one -fuzz target per package per run, so list them as
+# package:Target pairs and run each in turn; report every failure at the end.
+fuzz:
+	@list="$$($(GO) test -list '^Fuzz' $(PKGS))" || { echo "$$list"; exit 1; }; \
+	targets="$$(echo "$$list" | awk '/^Fuzz/ { names[n++] = $$1; next } /^ok/ { for (i = 0; i < n; i++) print $$2 ":" names[i]; n = 0 }')"; \
+	if [ -z "$$targets" ]; then echo "make fuzz: no fuzz targets in $(PKGS)"; exit 1; fi; \
+	failed=""; \
+	for t in $$targets; do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi

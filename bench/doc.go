@@ -7,6 +7,9 @@
 //     request count grows to 10 million.
 //   - BenchmarkOpenModel: achieved rate and send lag of the open model at
 //     20 k req/s, constant and ramping.
+//   - BenchmarkSoak: 60 s of in-process load at full speed, and the RSS at
+//     its start and end (goal: the end within 10% of the start). It runs
+//     only when selected: go test -run '^$' -bench Soak -benchtime 1x ./bench/
 //   - target/ and loadgen/: a loopback server and apiload's generator, which
 //     compare.sh runs side by side with wrk, hey and vegeta.
 //

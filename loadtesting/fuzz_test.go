@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,12 @@ var resultCmp = []cmp.Option{
 
 // FuzzResultJSON decodes arbitrary bytes as a stored Result. Decoding must
 // never panic, nor may anything a reader does next with what it decoded
-// (percentiles, summaries, redaction before a save). A document that
-// decodes must encode again, and decode from that to the same Result, and
-// encode again to the same bytes: a stored run reads back as it was.
+// (percentiles, summaries, redaction before a save). Reading a percentile
+// decodes the histogram, and must allocate no more than a bounded amount
+// plus about the document's size, whatever geometry the histogram's header
+// claims. A document that decodes must encode again, and decode from that
+// to the same Result, and encode again to the same bytes: a stored run
+// reads back as it was.
 func FuzzResultJSON(f *testing.F) {
 	for _, s := range []string{
 		resultJSONSeed,
@@ -68,6 +72,13 @@ func FuzzResultJSON(f *testing.F) {
 		// What readers do with a stored run must not panic either.
 		for _, p := range []float64{0, 50, 99.9, 100, -1, 1e9} {
 			_ = r.Percentile(p)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_ = r.Percentile(99)
+		runtime.ReadMemStats(&after)
+		if n, limit := after.TotalAlloc-before.TotalAlloc, uint64(1<<20+4*len(data)); n > limit {
+			t.Fatalf("Percentile allocated %d bytes for a %d-byte result, want at most %d", n, len(data), limit)
 		}
 		_ = r.OneLine()
 		_ = r.Metrics.StatusSummary()

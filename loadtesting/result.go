@@ -166,7 +166,7 @@ func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
 	if r == nil || r.Histogram == "" {
 		return nil, fmt.Errorf("no histogram")
 	}
-	return hdrhistogram.Decode([]byte(r.Histogram))
+	return decodeHistogram(r.Histogram)
 }
 
 // OneLine is a compact summary: method, path, mode, requests, rate,

@@ -3,17 +3,23 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/apiload/apiload/internal/secret"
+
+	"github.com/apiload/apiload/loadtesting"
 )
 
 // The fuzz tests below run their seeds with every `go test`; to search for
@@ -23,6 +29,107 @@ import (
 //
 // This file is in package cli for the unexported parsers; the package's
 // TestMain (goleak) lives in package cli_test and covers these tests too.
+
+// FuzzRunFlags parses arbitrary command lines (arguments separated by
+// NUL, which no real argument holds) with `run`: loadreport's `run URL`,
+// or an app's `run PATH` when app is true. --payload-file always names a
+// temporary file holding payload, never a path from the input. Parsing
+// must not panic; misuse exits 2 with "Error: ..." and one line of help,
+// never 1 (which means an operational failure) and never the full usage;
+// and flags that pass the CLI's checks make a Config that loadtesting
+// accepts, so a run never fails later on something the flags could have
+// named.
+func FuzzRunFlags(f *testing.F) {
+	for _, s := range []struct {
+		args    string
+		app     bool
+		payload string
+	}{
+		{"http://127.0.0.1:8000/health/\x00-n\x0010000\x00-c\x0050", false, ""},
+		{"http://127.0.0.1:8000/api/v1/tasks/status/{task_id}\x00-p\x00task_id=abc-123", false, ""},
+		{"http://127.0.0.1:8000/api/v1/tasks/status/{task_id}", false, ""},
+		{"http://127.0.0.1:8000/enqueue\x00-m\x00POST\x00--payload\x00{\"queue\": \"load_test\"}", false, ""},
+		{"http://127.0.0.1:8000/enqueue\x00--payload-file\x00x.jsonl", false, "{\"n\":1}\n{\"n\":2}\n"},
+		{"http://127.0.0.1:8000/enqueue\x00--payload-file=x.json\x00--payload\x00{}", false, "{}"},
+		{"http://u:p@127.0.0.1:8000/?q=1&token=t\x00--query\x00a=b\x00-H\x00Authorization: Bearer t", false, ""},
+		{"http://127.0.0.1:8000/\x00--duration\x0030s\x00--rate\x00500\x00--json", false, ""},
+		{"http://127.0.0.1:8000/\x00--rate\x00-1\x00--timeout\x000s\x00--expect-status\x00200,999", false, ""},
+		{"ftp://127.0.0.1/\x00-n\x000\x00-c\x00-1", false, ""},
+		{"/health/\x00--in-process\x00-n\x00500", true, ""},
+		{"/health/\x00--in-process\x00--base-url\x00http://127.0.0.1:8000", true, ""},
+		{"/api/v1/users/me\x00--auth-as\x00alice@example.com\x00--base-url\x00http://127.0.0.1:1", true, ""},
+		{"health\x00--base-url\x00127.0.0.1:8000", true, ""},
+		{"/a\x00--in-process\x00--header\x00X-A: 1\r\nX-B: 2\x00-m\x00GE T", true, ""},
+		{"/a\x00--in-process\x00--help", true, ""},
+		{"--in-process\x00--\x00/a\x00/b", true, ""},
+		{"", false, ""},
+	} {
+		f.Add(s.args, s.app, []byte(s.payload))
+	}
+	handler := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	f.Fuzz(func(t *testing.T, line string, app bool, payload []byte) {
+		args := strings.Split(line, "\x00")
+		if line == "" {
+			args = []string{}
+		}
+		path := filepath.Join(t.TempDir(), "payload")
+		if err := os.WriteFile(path, payload, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range args {
+			switch {
+			case a == "--payload-file" && i+1 < len(args):
+				args[i+1] = path
+			case strings.HasPrefix(a, "--payload-file="):
+				args[i] = "--payload-file=" + path
+			}
+		}
+
+		var out, errOut bytes.Buffer
+		ios := &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+		var (
+			called bool
+			cfg    loadtesting.Config
+		)
+		runF := func(_ context.Context, o *RunOptions) error {
+			called = true
+			var err error
+			cfg, err = o.config()
+			return err
+		}
+		var cmd *cobra.Command
+		if app {
+			target := RunTarget{Handler: handler, DefaultBaseURL: "http://127.0.0.1:8000",
+				Login: func(context.Context, string) (string, error) { return "", errors.New("not called by runF") }}
+			cmd = NewAppRunCmd(&App{IO: ios}, target, runF)
+		} else {
+			cmd = NewRunCmd(&App{IO: ios}, runF)
+		}
+		code := Execute(t.Context(), cmd, args, ios)
+
+		switch code {
+		case ExitOK:
+			if !called {
+				return // --help
+			}
+			h := http.Handler(handler)
+			if cfg.BaseURL != "" || !app {
+				h = nil
+			}
+			if err := cfg.Validate(h); err != nil {
+				t.Fatalf("run %q: the flags passed, but loadtesting refuses the Config: %v", args, err)
+			}
+		case ExitUsage:
+			msg := errOut.String()
+			help := "Run '" + cmd.CommandPath() + " --help' for usage.\n"
+			if !strings.HasPrefix(msg, "Error: ") || !strings.HasSuffix(msg, help) || strings.Contains(msg, "Usage:") {
+				t.Fatalf("run %q: exit 2 with stderr %q, want \"Error: ...\" and then %q", args, msg, help)
+			}
+		default:
+			t.Fatalf("run %q: exit %d, want 0 or 2 (nothing operational happens while parsing); stderr %q", args, code, errOut.String())
+		}
+	})
+}
 
 // FuzzSplitHeader checks --header parsing: "Key=Value" or "Key: Value",
 // split at whichever separator comes first. A header it accepts has a key

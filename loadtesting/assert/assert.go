@@ -9,6 +9,10 @@
 //
 // A failure reads like a small report: the measured value, the limit, the
 // run's latency and errors, and how to see more.
+//
+// Every assertion fails on a run that sent no request (a nil Result, or
+// one with Metrics.Requests == 0): an empty run measured nothing, so it
+// meets no goal, not even NoErrors or StatusCodesIn.
 package assert
 
 import (
@@ -62,11 +66,8 @@ func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Du
 
 func percentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Duration, msgAndArgs []any) bool {
 	t.Helper()
-	if r == nil {
-		return failNil(t, msgAndArgs)
-	}
-	if r.Metrics.Requests == 0 {
-		return fail(t, r, fmt.Sprintf("p%s latency: the run recorded no requests", pname(p)), msgAndArgs)
+	if !sent(t, r, fmt.Sprintf("p%s latency", pname(p)), msgAndArgs) {
+		return false
 	}
 	got, ok := latencyAt(r, p)
 	if !ok {
@@ -81,11 +82,8 @@ func percentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Du
 // ErrorRateBelow asserts that the share of failed requests (0..1) is below limit.
 func ErrorRateBelow(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
 	t.Helper()
-	if r == nil {
-		return failNil(t, msgAndArgs)
-	}
-	if r.Metrics.Requests == 0 {
-		return fail(t, r, "error rate: the run recorded no requests", msgAndArgs)
+	if !sent(t, r, "error rate", msgAndArgs) {
+		return false
 	}
 	if r.Metrics.ErrorRate < limit {
 		return true
@@ -94,11 +92,11 @@ func ErrorRateBelow(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs
 		format.Percent(r.Metrics.ErrorRate), r.Metrics.Failed, r.Metrics.Requests, format.Percent(limit)), msgAndArgs)
 }
 
-// NoErrors asserts that every request succeeded.
+// NoErrors asserts that requests were sent and every one succeeded.
 func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
 	t.Helper()
-	if r == nil {
-		return failNil(t, msgAndArgs)
+	if !sent(t, r, "no errors", msgAndArgs) {
+		return false
 	}
 	if r.Metrics.Failed == 0 {
 		return true
@@ -110,8 +108,8 @@ func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
 // ThroughputAbove asserts that successful responses per second exceed limit.
 func ThroughputAbove(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
 	t.Helper()
-	if r == nil {
-		return failNil(t, msgAndArgs)
+	if !sent(t, r, "throughput", msgAndArgs) {
+		return false
 	}
 	if r.Metrics.Throughput > limit {
 		return true
@@ -119,12 +117,13 @@ func ThroughputAbove(t TestingT, r *loadtesting.Result, limit float64, msgAndArg
 	return fail(t, r, fmt.Sprintf("throughput %s successes/s, want > %s", format.Rate(r.Metrics.Throughput), format.Rate(limit)), msgAndArgs)
 }
 
-// StatusCodesIn asserts that every response had one of codes. Requests
-// that got no response (status 0) count as outside the set.
+// StatusCodesIn asserts that requests were sent and every response had one
+// of codes. Requests that got no response (status 0) count as outside the
+// set.
 func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
 	t.Helper()
-	if r == nil {
-		return failNil(t, nil)
+	if !sent(t, r, fmt.Sprintf("statuses in %v", codes), nil) {
+		return false
 	}
 	var bad []string
 	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
@@ -179,10 +178,19 @@ func pname(p float64) string {
 	return strings.ReplaceAll(s, ".", "")
 }
 
-func failNil(t TestingT, msgAndArgs []any) bool {
+// sent reports whether r holds a run that sent at least one request. When
+// it does not (r is nil, or the run ended before its first request), it
+// fails t with a message naming goal, and the run line, and returns false:
+// an empty run measured nothing, so it meets no goal.
+func sent(t TestingT, r *loadtesting.Result, goal string, msgAndArgs []any) bool {
 	t.Helper()
-	t.Errorf("%s", withMessage("load result is nil (did the run fail to start?)", msgAndArgs))
-	return false
+	switch {
+	case r == nil:
+		return fail(t, nil, goal+": no request was sent (the load result is nil: did the run fail to start?)", msgAndArgs)
+	case r.Metrics.Requests == 0:
+		return fail(t, r, goal+": no request was sent (an empty run meets no goal)", msgAndArgs)
+	}
+	return true
 }
 
 func fail(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) bool {

@@ -2,17 +2,24 @@ package assert_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math"
 	"net/http"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/google/go-cmp/cmp"
+	tassert "github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/loadtesting"
@@ -39,7 +46,7 @@ func call(t *testing.T, assertion func(loadassert.TestingT) bool) (ok bool, f *f
 	f = &fakeT{}
 	defer func() {
 		if v := recover(); v != nil {
-			t.Errorf("assertion panicked: %v", v)
+			tassert.Fail(t, "assertion panicked", "%v", v)
 		}
 	}()
 	return assertion(f), f
@@ -49,16 +56,14 @@ func call(t *testing.T, assertion func(loadassert.TestingT) bool) (ok bool, f *f
 // exactly one Errorf on failure and none on success.
 func checkCalls(t *testing.T, f *fakeT, ok bool) {
 	t.Helper()
-	if len(f.calls) == 0 || f.calls[0] != "Helper" {
-		t.Errorf("calls = %q, want Helper first", f.calls)
+	if tassert.NotEmpty(t, f.calls, "no call to Helper or Errorf") {
+		tassert.Equal(t, "Helper", f.calls[0], "calls %q: want Helper first", f.calls)
 	}
 	wantErrors := 0
 	if !ok {
 		wantErrors = 1
 	}
-	if len(f.errors) != wantErrors {
-		t.Errorf("ok = %v with %d Errorf calls, want %d: %q", ok, len(f.errors), wantErrors, f.errors)
-	}
+	tassert.Len(t, f.errors, wantErrors, "ok = %v: want %d Errorf calls", ok, wantErrors)
 }
 
 // runs are real load runs through loadtesting.Exec, shared by the rows.
@@ -75,9 +80,7 @@ func execRuns(t *testing.T) runs {
 	exec := func(h http.HandlerFunc, cfg loadtesting.Config) *loadtesting.Result {
 		t.Helper()
 		res, err := loadtesting.Exec(t.Context(), h, cfg)
-		if err != nil {
-			t.Fatalf("Exec(%+v): %v", cfg, err)
-		}
+		require.NoError(t, err, "Exec(%+v)", cfg)
 		return res
 	}
 	var n atomic.Int64
@@ -97,9 +100,8 @@ func execRuns(t *testing.T) runs {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	zero, err := loadtesting.Exec(ctx, http.NotFoundHandler(), loadtesting.Config{Name: "zero", Requests: 10})
-	if !errors.Is(err, context.Canceled) || zero == nil {
-		t.Fatalf("Exec with a cancelled context = %v, %v; want a Result and context.Canceled", zero, err)
-	}
+	require.ErrorIs(t, err, context.Canceled, "Exec with a cancelled context")
+	require.NotNil(t, zero, "Exec with a cancelled context: want a Result")
 	r.zero = zero
 
 	// The rows below rely on these counts; check them once here.
@@ -111,18 +113,12 @@ func execRuns(t *testing.T) runs {
 		{"ok", r.ok, 200, 0}, {"flaky", r.flaky, 200, 50}, {"slow", r.slow, 20, 0},
 		{"expected", r.expected, 20, 0}, {"zero", r.zero, 0, 0},
 	} {
-		if c.res.Metrics.Requests != c.requests || c.res.Metrics.Failed != c.fail {
-			t.Fatalf("%s run: %d requests, %d failed; want %d, %d",
-				c.name, c.res.Metrics.Requests, c.res.Metrics.Failed, c.requests, c.fail)
-		}
+		require.Equal(t, c.requests, c.res.Metrics.Requests, "%s run: requests", c.name)
+		require.Equal(t, c.fail, c.res.Metrics.Failed, "%s run: failed", c.name)
 	}
-	if r.flaky.Metrics.ErrorRate != 0.25 || len(r.flaky.Metrics.Errors) != 50 {
-		t.Fatalf("flaky run: error rate %v with %d samples, want 0.25 with 50",
-			r.flaky.Metrics.ErrorRate, len(r.flaky.Metrics.Errors))
-	}
-	if r.slow.Percentile(50) < 2*time.Millisecond {
-		t.Fatalf("slow run: p50 %v, want at least the handler's 2ms sleep", r.slow.Percentile(50))
-	}
+	require.InDelta(t, 0.25, r.flaky.Metrics.ErrorRate, 1e-9, "flaky run: error rate")
+	require.Len(t, r.flaky.Metrics.Errors, 50, "flaky run: error samples")
+	require.GreaterOrEqual(t, r.slow.Percentile(50), 2*time.Millisecond, "slow run: p50 below the handler's 2ms sleep")
 	return r
 }
 
@@ -183,14 +179,10 @@ func withHistogram(t *testing.T) *loadtesting.Result {
 	t.Helper()
 	h := hdrhistogram.New(1, int64(time.Hour), 3) // the engine's geometry
 	for i := 1; i <= 100; i++ {
-		if err := h.RecordValue(int64(time.Duration(i) * time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.RecordValue(int64(time.Duration(i)*time.Millisecond)))
 	}
 	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return &loadtesting.Result{
 		ID: "01JDXS00", Name: "GET /hist", InProcess: true, Clients: 1, Histogram: string(enc),
 		Metrics: loadtesting.Metrics{Requests: 100, Succeeded: 100, StatusCodes: map[int]int64{200: 100}},
@@ -234,7 +226,11 @@ func TestAssertions(t *testing.T) {
 		}
 		return all
 	}
-	const nilResult = "load result is nil (did the run fail to start?)"
+	const (
+		nilResult = "no request was sent (the load result is nil: did the run fail to start?)"
+		noRun     = "\n    run:     none (load result is nil)"
+		empty     = "no request was sent (an empty run meets no goal)"
+	)
 
 	tests := []struct {
 		name      string
@@ -283,12 +279,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "P50Below zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, r.zero, time.Second) },
-			want:      join([]string{"p50 latency: the run recorded no requests\n"}, report(r.zero)),
+			want:      join([]string{"p50 latency: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "P50Below nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P50Below(t, nil, time.Second) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// P95Below
@@ -320,12 +316,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "P95Below zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, r.zero, time.Second) },
-			want:      []string{"p95 latency: the run recorded no requests\n"},
+			want:      []string{"p95 latency: " + empty + "\n"},
 		},
 		{
 			name:      "P95Below nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, nil, time.Second) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// P99Below
@@ -357,12 +353,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "P99Below zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.zero, time.Second) },
-			want:      []string{"p99 latency: the run recorded no requests\n"},
+			want:      []string{"p99 latency: " + empty + "\n"},
 		},
 		{
 			name:      "P99Below nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, nil, time.Second) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// PercentileBelow
@@ -428,17 +424,17 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "PercentileBelow 150 with a nil result names both",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, nil, 150, time.Hour) },
-			want:      []string{"percentile 150: must be between 0 and 100\n", "load result is nil"},
+			want:      []string{"percentile 150: must be between 0 and 100\n", noRun},
 		},
 		{
 			name:      "PercentileBelow zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, r.zero, 99.9, time.Second) },
-			want:      join([]string{"p999 latency: the run recorded no requests\n"}, report(r.zero)),
+			want:      join([]string{"p999 latency: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "PercentileBelow nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.PercentileBelow(t, nil, 50, time.Second) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// ErrorRateBelow
@@ -477,12 +473,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "ErrorRateBelow zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, r.zero, 0.5) },
-			want:      join([]string{"error rate: the run recorded no requests\n"}, report(r.zero)),
+			want:      join([]string{"error rate: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "ErrorRateBelow nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.ErrorRateBelow(t, nil, 0.5) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// NoErrors
@@ -518,12 +514,13 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "NoErrors zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, r.zero) },
-			wantOK:    true,
+			want:      join([]string{"no errors: " + empty + "\n"}, report(r.zero)),
+			notWant:   []string{"sample:"},
 		},
 		{
 			name:      "NoErrors nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, nil) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// ThroughputAbove
@@ -533,9 +530,9 @@ func TestAssertions(t *testing.T) {
 			wantOK:    true,
 		},
 		{
-			name:      "ThroughputAbove real run with no requests",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, r.zero, 0) },
-			want:      join([]string{"throughput 0 successes/s, want > 0\n"}, report(r.zero)),
+			name:      "ThroughputAbove real run with no requests, even with a negative limit",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, r.zero, -1) },
+			want:      join([]string{"throughput: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "ThroughputAbove hand-built, limit 1000/s",
@@ -551,7 +548,7 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "ThroughputAbove nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, nil, 1) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// StatusCodesIn
@@ -597,12 +594,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "StatusCodesIn zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.zero, 200) },
-			wantOK:    true,
+			want:      join([]string{"statuses in [200]: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "StatusCodesIn nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, nil, 200) },
-			want:      []string{nilResult},
+			want:      []string{nilResult, noRun},
 		},
 
 		// msgAndArgs
@@ -652,12 +649,12 @@ func TestAssertions(t *testing.T) {
 		{
 			name:      "message on zero requests",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P99Below(t, r.zero, time.Second, "zero") },
-			want:      []string{"no requests: zero\n"},
+			want:      []string{"p99 latency: " + empty + ": zero\n"},
 		},
 		{
 			name:      "message on a nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.P95Below(t, nil, time.Second, "run %q", "health") },
-			want:      []string{nilResult + `: run "health"`},
+			want:      []string{"p95 latency: " + nilResult + `: run "health"` + noRun},
 		},
 		{
 			name:      "message on a passing assertion is not formatted",
@@ -668,23 +665,17 @@ func TestAssertions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ok, f := call(t, tt.assertion)
-			if ok != tt.wantOK {
-				t.Errorf("returned %v, want %v; messages:\n%s", ok, tt.wantOK, strings.Join(f.errors, "\n---\n"))
-			}
+			tassert.Equal(t, tt.wantOK, ok, "messages:\n%s", strings.Join(f.errors, "\n---\n"))
 			checkCalls(t, f, ok)
 			if len(f.errors) == 0 {
 				return
 			}
 			msg := f.errors[0]
 			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q; got:\n%s", w, msg)
-				}
+				tassert.Contains(t, msg, w)
 			}
 			for _, nw := range tt.notWant {
-				if strings.Contains(msg, nw) {
-					t.Errorf("message has %q; got:\n%s", nw, msg)
-				}
+				tassert.NotContains(t, msg, nw)
 			}
 		})
 	}
@@ -741,7 +732,19 @@ func TestFailureReport(t *testing.T) {
 		{
 			name:      "nil result",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.NoErrors(t, nil, "fmt %d", 1) },
-			want:      "load result is nil (did the run fail to start?): fmt 1",
+			want:      "no errors: no request was sent (the load result is nil: did the run fail to start?): fmt 1\n    run:     none (load result is nil)",
+		},
+		{
+			name: "empty run",
+			assertion: func(t loadassert.TestingT) bool {
+				r := &loadtesting.Result{ID: "01JDXT00", Name: "GET /empty", InProcess: true, Clients: 10}
+				return loadassert.NoErrors(t, r, "health")
+			},
+			want: `no errors: no request was sent (an empty run meets no goal): health
+    run:     01JDXT00 "GET /empty" in-process, 0 requests, 10 clients
+    latency: p50 0s  p90 0s  p95 0s  p99 0s  max 0s
+    errors:  0 (0%)
+    more:    loadreport results 01JDXT00`,
 		},
 		{
 			name:      "bad percentile and nil result",
@@ -752,13 +755,9 @@ func TestFailureReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ok, f := call(t, tt.assertion)
-			if ok {
-				t.Fatal("assertion passed, want a failure")
-			}
+			require.False(t, ok, "assertion passed, want a failure")
 			checkCalls(t, f, ok)
-			if diff := cmp.Diff([]string{tt.want}, f.errors); diff != "" {
-				t.Errorf("failure message (-want +got):\n%s", diff)
-			}
+			tassert.Equal(t, []string{tt.want}, f.errors, "failure message")
 		})
 	}
 }
@@ -776,7 +775,102 @@ func TestAssertions_realTestingT(t *testing.T) {
 		loadassert.NoErrors(t, res) &&
 		loadassert.ThroughputAbove(t, res, 1) &&
 		loadassert.StatusCodesIn(t, res, http.StatusOK)
-	if !ok {
-		t.Error("a passing assertion returned false")
+	tassert.True(t, ok, "a passing assertion returned false")
+}
+
+// TestAssertions_emptyRun calls every exported assertion on runs that sent
+// no request and checks that each one fails, without panicking, saying so.
+// TestAssertions_emptyRun_coversEveryAssertion keeps the list complete.
+func TestAssertions_emptyRun(t *testing.T) {
+	r := execRuns(t)
+	hand := &loadtesting.Result{ID: "01JDXT00", Name: "GET /empty", InProcess: true, Clients: 10}
+	empties := []struct {
+		name    string
+		res     *loadtesting.Result
+		runLine string
+	}{
+		{"cancelled before the first request", r.zero, fmt.Sprintf("\n    run:     %s %q in-process, 0 requests, %d clients\n", r.zero.ID, r.zero.Name, r.zero.Clients)},
+		{"hand-built with zero requests", hand, "\n    run:     01JDXT00 \"GET /empty\" in-process, 0 requests, 10 clients\n"},
+		{"nil", nil, "\n    run:     none (load result is nil)"},
 	}
+	for _, a := range everyAssertion {
+		name := funcName(a.fn)
+		t.Run(name+"/passes on a run of 200 OKs", func(t *testing.T) {
+			ok, f := call(t, func(lt loadassert.TestingT) bool { return callAssertion(lt, a.fn, r.ok, a.args) })
+			tassert.True(t, ok, "the arguments %v must pass on a healthy run, so that only emptiness fails; messages: %q", a.args, f.errors)
+			checkCalls(t, f, ok)
+		})
+		for _, e := range empties {
+			t.Run(name+"/"+e.name, func(t *testing.T) {
+				ok, f := call(t, func(lt loadassert.TestingT) bool { return callAssertion(lt, a.fn, e.res, a.args) })
+				tassert.False(t, ok, "an empty run passed")
+				checkCalls(t, f, ok)
+				if len(f.errors) == 1 {
+					tassert.Contains(t, f.errors[0], ": no request was sent (")
+					tassert.Contains(t, f.errors[0], e.runLine)
+				}
+			})
+		}
+	}
+}
+
+// everyAssertion lists each exported assertion with arguments (after t and
+// the Result) that a healthy run meets.
+var everyAssertion = []struct {
+	fn   any
+	args []any
+}{
+	{loadassert.P50Below, []any{time.Hour}},
+	{loadassert.P95Below, []any{time.Hour}},
+	{loadassert.P99Below, []any{time.Hour}},
+	{loadassert.PercentileBelow, []any{99.9, time.Hour}},
+	{loadassert.ErrorRateBelow, []any{0.5}},
+	{loadassert.NoErrors, nil},
+	{loadassert.ThroughputAbove, []any{1.0}},
+	{loadassert.StatusCodesIn, []any{http.StatusOK}},
+}
+
+// callAssertion calls fn(t, r, args...) by reflection.
+func callAssertion(t loadassert.TestingT, fn any, r *loadtesting.Result, args []any) bool {
+	in := []reflect.Value{reflect.ValueOf(t), reflect.ValueOf(r)}
+	for _, a := range args {
+		in = append(in, reflect.ValueOf(a))
+	}
+	return reflect.ValueOf(fn).Call(in)[0].Bool()
+}
+
+// funcName is the name fn was declared with, e.g. "P95Below".
+func funcName(fn any) string {
+	full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+	return full[strings.LastIndex(full, ".")+1:]
+}
+
+// TestAssertions_emptyRun_coversEveryAssertion parses the package's source
+// and checks that everyAssertion lists every exported function, so a new
+// assertion cannot skip the empty-run check.
+func TestAssertions_emptyRun_coversEveryAssertion(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	var exported []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
+				exported = append(exported, fd.Name.Name)
+			}
+		}
+	}
+	require.NotEmpty(t, exported, "no exported function found in %v", files)
+	var listed []string
+	for _, a := range everyAssertion {
+		listed = append(listed, funcName(a.fn))
+	}
+	slices.Sort(exported)
+	slices.Sort(listed)
+	tassert.Equal(t, exported, listed, "everyAssertion must list every exported function of package assert")
 }
