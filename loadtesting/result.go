@@ -162,6 +162,22 @@ func (r *Result) Percentile(p float64) time.Duration {
 	return time.Duration(h.ValueAtPercentile(p))
 }
 
+// Percentiles returns the latencies at each of ps (percents, as for
+// Percentile) from one read of the run's histogram, and the number of
+// latencies recorded in it. It returns nil, 0 when the run recorded
+// nothing or its histogram cannot be read.
+func (r *Result) Percentiles(ps ...float64) ([]time.Duration, int64) {
+	h, err := r.histogram()
+	if err != nil || h.TotalCount() == 0 {
+		return nil, 0
+	}
+	out := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		out[i] = time.Duration(h.ValueAtPercentile(p))
+	}
+	return out, h.TotalCount()
+}
+
 func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
 	if r == nil || r.Histogram == "" {
 		return nil, fmt.Errorf("no histogram")

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -71,25 +69,32 @@ const (
 // latencyChart plots the percentile curves of runs, or returns nil when none
 // has a readable histogram with data.
 func latencyChart(runs ...series) *chart {
+	// Every point the deepest curve can have, then the max, read from each
+	// run's histogram at once.
+	ps := make([]float64, 0, maxNines*pointsPerDecade+2)
+	for k := 0; k <= maxNines*pointsPerDecade; k++ {
+		ps = append(ps, percentileAt(float64(k)/pointsPerDecade))
+	}
+	ps = append(ps, 100)
 	type decoded struct {
-		name string
-		h    *hdrhistogram.Histogram
+		name   string
+		points []time.Duration // at ps
 	}
 	var hs []decoded
 	nines := 2.0 // at least up to 99%
 	var maxV int64
 	for _, s := range runs {
-		if s.Result == nil || s.Result.Histogram == "" {
+		if s.Result == nil {
 			continue
 		}
-		h, err := hdrhistogram.Decode([]byte(s.Result.Histogram))
-		if err != nil || h.TotalCount() == 0 {
+		points, count := s.Result.Percentiles(ps...)
+		if count == 0 {
 			continue
 		}
-		hs = append(hs, decoded{s.Name, h})
+		hs = append(hs, decoded{s.Name, points})
 		// Beyond 1/(1-p) = count the curve is flat at the max: stop there.
-		nines = max(nines, math.Min(maxNines, math.Ceil(math.Log10(float64(h.TotalCount())))))
-		maxV = max(maxV, h.Max())
+		nines = max(nines, math.Min(maxNines, math.Ceil(math.Log10(float64(count)))))
+		maxV = max(maxV, int64(points[len(points)-1]))
 	}
 	if len(hs) == 0 {
 		return nil
@@ -118,7 +123,7 @@ func latencyChart(runs ...series) *chart {
 		steps := int(nines * pointsPerDecade)
 		for k := 0; k <= steps; k++ {
 			x := float64(k) / pointsPerDecade
-			v := float64(d.h.ValueAtPercentile(percentileAt(x))) / unit
+			v := float64(d.points[k]) / unit
 			cmd := 'L'
 			if k == 0 {
 				cmd = 'M'
@@ -132,7 +137,7 @@ func latencyChart(runs ...series) *chart {
 				continue
 			}
 			p := percentileAt(n)
-			v := d.h.ValueAtPercentile(p)
+			v := d.points[int(n)*pointsPerDecade]
 			ln.Marks = append(ln.Marks, mark{
 				X:     c.x(n, nines),
 				Y:     c.y(float64(v)/unit, top),
