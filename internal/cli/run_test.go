@@ -426,7 +426,7 @@ func TestRunURL(t *testing.T) {
 		wantOut    []string // substrings of stdout
 		wantErr    string   // substring of stderr
 	}{
-		{"ok", srv.URL + "/health/?a=1", 0, 40, []string{"Target        " + srv.URL + "/health/?a=1 (over HTTP)", "Requests      40", "Succeeded     40 (100.0%)"}, "Saved to file://"},
+		{"ok", srv.URL + "/health/?a=1", 0, 40, []string{"Target        " + srv.URL + "/health/?a=1 (over HTTP/1.1)", "Requests      40", "Succeeded     40 (100.0%)"}, "Saved to file://"},
 		{"every request fails", srv.URL + "/boom?status=500", 0, 40, []string{"Failed        40 (100.0%)", "500"}, "Saved to file://"},
 		{"unreachable", "http://" + closed + "/health/", 1, 0, nil, "Error: cannot reach http://" + closed + ": connect: connection refused"},
 	}
