@@ -2,6 +2,7 @@ package loadtesting
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -78,6 +79,37 @@ type Config struct {
 	// "http://127.0.0.1:8000"); Path is appended to it. Empty means
 	// in-process: the handler is called directly, with no socket.
 	BaseURL string
+	// TLS configures the connections to an https:// BaseURL: RootCAs for
+	// a private CA, Certificates for a client certificate, or
+	// InsecureSkipVerify to skip verification. nil (the default) verifies
+	// the server against the system's roots. It is cloned, never
+	// modified, and never stored in the Result. It is an error with an
+	// http:// BaseURL, in-process, or with Transport.
+	TLS *tls.Config
+	// HTTP2 offers HTTP/2 to an https:// BaseURL; the server picks, and
+	// Result.Protocol says what it picked. Clients are then concurrent
+	// streams on as few connections as the server allows. Default false:
+	// HTTP/1.1 with one connection per client, for http:// and https://
+	// alike (as wrk and hey do). It is an error with an http:// BaseURL
+	// (HTTP/2 without TLS, h2c, is not supported), in-process, or with
+	// Transport.
+	HTTP2 bool
+	// NetHTTP sends the requests to an http:// BaseURL through net/http's
+	// client instead of apiload's lean HTTP/1.1 client: to check a result
+	// you suspect the lean client of. https:// runs go through net/http
+	// whatever it says. Default false. It is an error in-process or with
+	// Transport.
+	NetHTTP bool
+	// Transport, when set, carries every request to BaseURL: an
+	// instrumented or proxied http.RoundTripper of your own. apiload wraps
+	// it in an http.Client that does not follow redirects and calls it from
+	// Clients goroutines at once; it never closes it or its connections.
+	// An error or a panic from it fails that request (kind "transport").
+	// It owns TLS and the protocol, so TLS, HTTP2 and NetHTTP must be
+	// unset. Default nil: apiload's own clients. It is not stored in the
+	// Result, and is an error in-process.
+	Transport http.RoundTripper
+
 	// ExpectStatus lists the statuses that count as success. Empty means
 	// any status in 200..399.
 	ExpectStatus []int
@@ -255,6 +287,9 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		if isNilHandler(h) {
 			add("handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL")
 		}
+		for _, f := range c.transportFields() {
+			add("%s is set but BaseURL is empty: an in-process run has no connection to configure", f)
+		}
 	} else {
 		u, err := url.Parse(c.BaseURL)
 		shown := secret.URL(c.BaseURL)
@@ -271,11 +306,43 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		default:
 			base = u
 		}
+		if c.Transport != nil {
+			for _, f := range c.transportFields() {
+				if f != "Transport" {
+					add("Transport and %s are both set: a Transport of your own owns TLS and the protocol (configure them there)", f)
+				}
+			}
+		} else if base != nil && base.Scheme == "http" {
+			if c.TLS != nil {
+				add("TLS is set but BaseURL %q is not https://", shown)
+			}
+			if c.HTTP2 {
+				add("HTTP2 with BaseURL %q: HTTP/2 needs an https:// BaseURL (HTTP/2 without TLS, h2c, is not supported)", shown)
+			}
+		}
 	}
 	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs}
 	}
 	return c.target(base)
+}
+
+// transportFields names the fields that configure connections and are set.
+func (c Config) transportFields() []string {
+	var set []string
+	if c.TLS != nil {
+		set = append(set, "TLS")
+	}
+	if c.HTTP2 {
+		set = append(set, "HTTP2")
+	}
+	if c.NetHTTP {
+		set = append(set, "NetHTTP")
+	}
+	if c.Transport != nil {
+		set = append(set, "Transport")
+	}
+	return set
 }
 
 // target fills the placeholders and joins Path and Query onto base (or onto

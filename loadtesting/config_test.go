@@ -1,6 +1,7 @@
 package loadtesting_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"strings"
@@ -49,6 +50,20 @@ func TestExec_configErrors(t *testing.T) {
 		{"repeated placeholder named once", okHandler, loadtesting.Config{Path: "/{id}/copy/{id}"}, []string{`no value for placeholder "id" (set PathParams)`}},
 		{"header name with CRLF", okHandler, loadtesting.Config{Headers: http.Header{"X-A\r\nX-Injected": {"1"}}}, []string{`Headers "X-A\r\nX-Injected": not a valid header name`}},
 		{"header value with LF", okHandler, loadtesting.Config{Headers: http.Header{"X-A": {"1\nX-Injected: 1"}}}, []string{`Headers "X-A": value holds a control character`}},
+		{"TLS in-process", okHandler, loadtesting.Config{TLS: &tls.Config{}}, []string{"TLS is set but BaseURL is empty"}},
+		{"HTTP2 in-process", okHandler, loadtesting.Config{HTTP2: true}, []string{"HTTP2 is set but BaseURL is empty"}},
+		{"NetHTTP in-process", okHandler, loadtesting.Config{NetHTTP: true}, []string{"NetHTTP is set but BaseURL is empty"}},
+		{"Transport in-process", okHandler, loadtesting.Config{Transport: http.DefaultTransport}, []string{"Transport is set but BaseURL is empty"}},
+		{"TLS with http://", nil, loadtesting.Config{BaseURL: "http://u:s3cr3t@127.0.0.1:1", TLS: &tls.Config{}},
+			[]string{`TLS is set but BaseURL "http://u:xxxxx@127.0.0.1:1" is not https://`}},
+		{"HTTP2 with http://", nil, loadtesting.Config{BaseURL: "http://127.0.0.1:1", HTTP2: true},
+			[]string{`HTTP2 with BaseURL "http://127.0.0.1:1": HTTP/2 needs an https:// BaseURL (HTTP/2 without TLS, h2c, is not supported)`}},
+		{"TLS and HTTP2 with https://", nil, loadtesting.Config{BaseURL: "https://127.0.0.1:1", TLS: &tls.Config{}, HTTP2: true, Requests: 1, Timeout: time.Second}, nil},
+		{"NetHTTP with https:// changes nothing", nil, loadtesting.Config{BaseURL: "https://127.0.0.1:1", NetHTTP: true, Requests: 1, Timeout: time.Second}, nil},
+		{"Transport with https://", nil, loadtesting.Config{BaseURL: "https://127.0.0.1:1", Transport: http.DefaultTransport, Requests: 1, Timeout: time.Second}, nil},
+		{"Transport and every connection setting", nil,
+			loadtesting.Config{BaseURL: "https://127.0.0.1:1", Transport: http.DefaultTransport, TLS: &tls.Config{}, HTTP2: true, NetHTTP: true},
+			[]string{"Transport and TLS are both set: a Transport of your own owns TLS and the protocol", "Transport and HTTP2 are both set", "Transport and NetHTTP are both set"}},
 		{"all problems reported together", okHandler,
 			loadtesting.Config{Clients: -1, Requests: -1, Path: "/t/{id}"},
 			[]string{"Clients -1", "Requests -1", `placeholder "id"`}},

@@ -21,7 +21,7 @@ import (
 
 // resultJSONSeed is a stored result as Run writes it.
 const resultJSONSeed = `{"schema":1,"id":"01JDXQ3V5ZK8N2B7M4C1R9T6WQ","name":"GET /health/","method":"GET","path":"/health/",
-"url":"/health/?page=2","started_at":"2026-01-02T15:04:05.123456789Z","duration_ms":812.5,"clients":10,"in_process":true,
+"url":"/health/?page=2","started_at":"2026-01-02T15:04:05.123456789Z","duration_ms":812.5,"clients":10,"in_process":true,"protocol":"in-process",
 "config":{"requests":500,"duration_ms":0,"rate":0,"timeout_ms":30000,"path_params":{"id":"7"},"query":{"page":["2"]},
 "headers":{"Authorization":["[redacted]"],"Accept":["application/json"]},"body_bytes":0,"body_func":false,"expect_status":[200,204],"tags":["health"]},
 "metrics":{"requests":500,"succeeded":498,"failed":2,"error_rate":0.004,"throughput":612.9,"request_rate":615.4,

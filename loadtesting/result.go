@@ -13,6 +13,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/apiload/apiload/internal/engine"
 	"github.com/apiload/apiload/internal/format"
 )
 
@@ -42,6 +43,12 @@ type Result struct {
 	Clients int
 	// InProcess is true when the handler was called directly.
 	InProcess bool
+	// Protocol is what the requests used: "HTTP/1.1", "HTTP/2.0" or
+	// ProtocolInProcess. It comes from the responses (several are joined
+	// with ", " if they differed), and is empty when it is unknown: a run
+	// with Config.HTTP2 or Config.Transport that got no response, or a
+	// Result stored before the field existed.
+	Protocol string
 	// Config is the run's configuration, with sensitive headers redacted.
 	Config RunConfig
 	// Metrics are the measurements.
@@ -142,7 +149,8 @@ type ErrorSample struct {
 	Request int64
 	// Status is the response status, 0 when there was no response.
 	Status int
-	// Kind is "status", "timeout", "panic", "transport" or "payload".
+	// Kind says what failed, one of KindStatus, KindTimeout, KindPanic,
+	// KindTransport and KindPayload, for a program to switch on.
 	Kind string
 	// Message says what went wrong.
 	Message string
@@ -151,6 +159,32 @@ type ErrorSample struct {
 	// At is when the failure happened, counted from the start of the run.
 	At time.Duration
 }
+
+// ProtocolInProcess is Result.Protocol for in-process runs: no protocol,
+// the handler is called directly.
+const ProtocolInProcess = "in-process"
+
+// Failure kinds, the values of ErrorSample.Kind. They are the strings the
+// JSON holds.
+const (
+	// KindStatus: a response came, but its status does not count as a
+	// success (not 200..399, or not in Config.ExpectStatus).
+	KindStatus = engine.KindStatus
+	// KindTimeout: no complete response within Config.Timeout. Whatever
+	// arrived before the deadline is not counted as a response.
+	KindTimeout = engine.KindTimeout
+	// KindPanic: the handler panicked (in-process runs); the message holds
+	// the value it panicked with.
+	KindPanic = engine.KindPanic
+	// KindTransport: no response, for a reason other than the timeout: the
+	// connection was refused or reset, TLS failed (an untrusted
+	// certificate, say), the response was not valid HTTP, or
+	// Config.Transport returned an error or panicked.
+	KindTransport = engine.KindTransport
+	// KindPayload: Config.BodyFunc returned an error, so the request was
+	// not sent.
+	KindPayload = engine.KindPayload
+)
 
 // Percentile returns the latency at percentile p (0..100, e.g. 99.9) from
 // the run's histogram, or 0 when the run recorded nothing.
@@ -185,13 +219,17 @@ func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
 	return decodeHistogram(r.Histogram)
 }
 
-// OneLine is a compact summary: method, path, mode, requests, rate,
+// OneLine is a compact summary: method, path, mode (in-process, or the URL
+// and protocol), requests, rate,
 // percentiles, errors and id.
 func (r *Result) OneLine() string {
 	m := r.Metrics
 	mode := "in-process"
 	if !r.InProcess {
 		mode = r.URL
+		if r.Protocol != "" {
+			mode += " over " + r.Protocol
+		}
 	}
 	line := fmt.Sprintf("%s %s (%s): %d requests, %d clients, %s req/s, p50 %s p95 %s p99 %s, errors %s, generator cpu %s/req, id %s",
 		r.Method, r.Path, mode, m.Requests, r.Clients, format.Rate(m.RequestRate),
@@ -235,6 +273,7 @@ type resultJSON struct {
 	DurationMS float64       `json:"duration_ms"`
 	Clients    int           `json:"clients"`
 	InProcess  bool          `json:"in_process"`
+	Protocol   string        `json:"protocol"`
 	Config     runConfigJSON `json:"config"`
 	Metrics    metricsJSON   `json:"metrics"`
 	Histogram  string        `json:"histogram"`
@@ -305,6 +344,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	j := resultJSON{
 		Schema: r.Schema, ID: r.ID, Name: r.Name, Method: r.Method, Path: r.Path, URL: r.URL,
 		StartedAt: r.StartedAt, DurationMS: ms(r.Duration), Clients: r.Clients, InProcess: r.InProcess,
+		Protocol: r.Protocol,
 		Config: runConfigJSON{
 			Requests: r.Config.Requests, DurationMS: ms(r.Config.Duration), Rate: r.Config.Rate, RampTo: r.Config.RampTo,
 			TimeoutMS: ms(r.Config.Timeout), PathParams: r.Config.PathParams, Query: r.Config.Query,
@@ -347,6 +387,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 	*r = Result{
 		Schema: j.Schema, ID: j.ID, Name: j.Name, Method: j.Method, Path: j.Path, URL: j.URL,
 		StartedAt: j.StartedAt, Duration: fromMS(j.DurationMS), Clients: j.Clients, InProcess: j.InProcess,
+		Protocol: j.Protocol,
 		Config: RunConfig{
 			Requests: j.Config.Requests, Duration: fromMS(j.Config.DurationMS), Rate: j.Config.Rate, RampTo: j.Config.RampTo,
 			Timeout: fromMS(j.Config.TimeoutMS), PathParams: j.Config.PathParams, Query: j.Config.Query,

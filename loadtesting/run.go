@@ -85,7 +85,7 @@ func execute(ctx context.Context, h http.Handler, cfg Config) (*Result, error) {
 	return r.Wait()
 }
 
-func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*Result, error) {
+func newResult(c Config, target *url.URL, inProcess bool, protocol string, rep *engine.Report) (*Result, error) {
 	hist, err := rep.Latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return nil, errors.New("encode latency histogram: " + err.Error())
@@ -104,6 +104,7 @@ func newResult(c Config, target *url.URL, inProcess bool, rep *engine.Report) (*
 		Duration:  rep.Elapsed,
 		Clients:   effectiveClients(c),
 		InProcess: inProcess,
+		Protocol:  protocol,
 		Config: RunConfig{
 			Requests: c.Requests, Duration: c.Duration, Rate: c.Rate, RampTo: c.RampTo, Timeout: c.Timeout,
 			PathParams: c.PathParams, Query: c.Query, Headers: c.Headers,

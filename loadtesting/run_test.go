@@ -478,7 +478,7 @@ func TestResult_JSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"schema":1`, `"p95_ms":`, `"status_codes":{"200":60,"503":30}`, `"started_at":`, `"histogram":"`, `"error_rate":`} {
+	for _, key := range []string{`"schema":1`, `"p95_ms":`, `"status_codes":{"200":60,"503":30}`, `"started_at":`, `"histogram":"`, `"error_rate":`, `"protocol":"in-process"`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("JSON lacks %s:\n%s", key, b)
 		}
@@ -492,6 +492,9 @@ func TestResult_JSONRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(res, &back, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if back.Protocol != loadtesting.ProtocolInProcess {
+		t.Errorf("Protocol %q after the round trip, want %q", back.Protocol, loadtesting.ProtocolInProcess)
 	}
 	if back.Percentile(99.9) != res.Percentile(99.9) {
 		t.Errorf("histogram did not survive the round trip")

@@ -17,6 +17,7 @@ import (
 // from any goroutine while the run goes on; Wait returns the Result.
 type Running struct {
 	runner    *engine.Runner
+	transport engine.Transport
 	cfg       Config // resolved
 	target    *url.URL
 	inProcess bool
@@ -69,7 +70,9 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 	if inProcess {
 		tr = engine.InProcess(h)
 	} else {
-		tr = engine.HTTP(c.Clients)
+		tr = engine.NewHTTP(engine.HTTPOptions{
+			Conns: c.Clients, TLS: c.TLS, HTTP2: c.HTTP2, NetHTTP: c.NetHTTP, RoundTripper: c.Transport,
+		})
 	}
 	plan := engine.Plan{
 		Method:    c.Method,
@@ -89,7 +92,7 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 		ok := slices.Clone(c.ExpectStatus)
 		plan.Success = func(s int) bool { return slices.Contains(ok, s) }
 	}
-	return &Running{runner: engine.Start(ctx, plan), cfg: c, target: target, inProcess: inProcess}, nil
+	return &Running{runner: engine.Start(ctx, plan), transport: tr, cfg: c, target: target, inProcess: inProcess}, nil
 }
 
 // Progress returns the counters so far. It is cheap and safe for
@@ -104,7 +107,11 @@ func (r *Running) Progress() Progress {
 // error. Call it once.
 func (r *Running) Wait() (*Result, error) {
 	rep, runErr := r.runner.Wait()
-	res, err := newResult(r.cfg, r.target, r.inProcess, rep)
+	protocol := ProtocolInProcess
+	if !r.inProcess {
+		protocol = engine.Protocol(r.transport)
+	}
+	res, err := newResult(r.cfg, r.target, r.inProcess, protocol, rep)
 	if err != nil {
 		return nil, err
 	}

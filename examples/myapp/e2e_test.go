@@ -138,7 +138,7 @@ func TestEndToEnd(t *testing.T) {
 	if health.code != 0 {
 		t.Fatalf("run /health/: want exit 0, got\n%v", health)
 	}
-	for _, want := range []string{"GET /health/  run ", "Target        " + base + "/health/ (over HTTP)", "Requests      200", "Succeeded     200 (100.0%)", "Clients       5"} {
+	for _, want := range []string{"GET /health/  run ", "Target        " + base + "/health/ (over HTTP/1.1)", "Requests      200", "Succeeded     200 (100.0%)", "Clients       5"} {
 		if !strings.Contains(health.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, health.stdout)
 		}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +64,12 @@ type RunOptions struct {
 	AuthAs       string
 	Name         string
 	JSON         bool
+	Insecure     bool   // --insecure: skip verifying the server's certificate
+	CACert       string // --ca-cert FILE: trust these roots instead of the system's
+	ClientCert   string // --client-cert FILE, with ClientKey
+	ClientKey    string // --client-key FILE
+	HTTP2        bool   // --http2: offer HTTP/2 to an https:// target
+	Client       string // --client: "lean" (default) or "net/http", for http:// targets
 
 	set         func(name string) bool // whether a flag was given
 	commandPath string
@@ -85,7 +93,8 @@ before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
   $CMD run http://127.0.0.1:8000/health/ -n 10000 -c 50
   $CMD run http://127.0.0.1:8000/api/v1/tasks/status/{task_id} -p task_id=abc-123 -n 100 -c 5
   $CMD run http://127.0.0.1:8000/api/v1/tasks/enqueue -m POST --payload '{"queue": "load_test", "task": "ping"}'
-  $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency`),
+  $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency
+  $CMD run https://127.0.0.1:8443/health/ --ca-cert ca.pem -n 1000 -c 10 --http2`),
 		Args: exactArgs("URL"),
 		RunE: runE(app, opts, runF),
 	}
@@ -155,6 +164,12 @@ func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
 	f.IntSliceVar(&o.ExpectStatus, "expect-status", nil, "statuses that count as success, e.g. 200,201 (default 200..399)")
 	f.StringVar(&o.Name, "name", "", "label for the run (default \"METHOD PATH\")")
 	f.BoolVar(&o.JSON, "json", false, "print the full result as JSON")
+	f.BoolVar(&o.Insecure, "insecure", false, "https: do not verify the server's certificate (prints a warning)")
+	f.StringVar(&o.CACert, "ca-cert", "", "https: trust the CA certificates in this PEM `file` instead of the system's")
+	f.StringVar(&o.ClientCert, "client-cert", "", "https: present the certificate in this PEM `file` (with --client-key)")
+	f.StringVar(&o.ClientKey, "client-key", "", "https: the private key, a PEM `file`, of --client-cert")
+	f.BoolVar(&o.HTTP2, "http2", false, "https: offer HTTP/2; --clients are then concurrent streams (default HTTP/1.1, a connection per client)")
+	f.StringVar(&o.Client, "client", clientLean, "HTTP client for http:// targets: `lean` (apiload's own) or net/http (https:// always uses net/http)")
 	if app {
 		f.StringVar(&o.BaseURL, "base-url", o.Target.DefaultBaseURL, "the running app to send to, e.g. http://127.0.0.1:8000")
 		f.BoolVar(&o.InProcess, "in-process", false, "call the app's handler directly, with no socket")
@@ -167,6 +182,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.Insecure {
+		fmt.Fprintf(o.IO.ErrOut, "warning: --insecure: the certificate of %s is not verified, so anyone on the path could read and change the traffic\n", secret.URL(cfg.BaseURL))
+	}
 	var h http.Handler
 	if cfg.BaseURL == "" {
 		h = o.Target.Handler
@@ -174,7 +192,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		return err
 	}
 	if o.AuthAs != "" {
-		lctx := context.WithValue(ctx, targetKey{}, loginTarget{handler: h, baseURL: cfg.BaseURL})
+		lctx := context.WithValue(ctx, targetKey{}, loginTarget{handler: h, baseURL: cfg.BaseURL, tls: cfg.TLS})
 		token, err := o.Target.Login(lctx, o.AuthAs)
 		if err != nil {
 			return fmt.Errorf("--auth-as %s: login refused: %w", o.AuthAs, err)
@@ -208,6 +226,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		}
 	} else if err := report.Results(o.IO.Out, res, reportOptions(o.IO, o.Now)); err != nil {
 		return err
+	}
+	if hint := o.tlsHint(res); hint != "" {
+		fmt.Fprintln(o.IO.ErrOut, hint)
 	}
 	if err := saveRun(ctx, o, res); err != nil {
 		return err
@@ -351,6 +372,7 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 			cfg.Body = body
 		}
 	}
+	probs = append(probs, o.connection(&cfg)...)
 	if cfg.Body != nil || cfg.BodyFunc != nil {
 		if cfg.Method == "" {
 			cfg.Method = http.MethodPost
@@ -379,6 +401,134 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		return cfg, &UsageError{Err: errors.New(strings.Join(probs, "; "))}
 	}
 	return cfg, nil
+}
+
+// The values of --client.
+const (
+	clientLean    = "lean"
+	clientNetHTTP = "net/http"
+)
+
+// connection reads the flags about the connection (--insecure, --ca-cert,
+// --client-cert, --client-key, --http2, --client) into cfg, whose BaseURL
+// is set already (empty in-process), and returns their problems.
+func (o *RunOptions) connection(cfg *loadtesting.Config) []string {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var tlsFlags []string // the https-only flags given
+	for _, f := range []string{"insecure", "ca-cert", "client-cert", "client-key", "http2"} {
+		if o.set(f) {
+			tlsFlags = append(tlsFlags, "--"+f)
+		}
+	}
+	switch o.Client {
+	case clientLean, clientNetHTTP:
+	default:
+		bad("--client %q: want %s or %s", o.Client, clientLean, clientNetHTTP)
+	}
+	scheme := ""
+	if u, err := url.Parse(cfg.BaseURL); err == nil && cfg.BaseURL != "" {
+		scheme = u.Scheme
+	}
+	switch {
+	case cfg.BaseURL == "" && !(o.App && o.InProcess):
+		// No usable target: its flag's problem is reported already.
+	case cfg.BaseURL == "" && (len(tlsFlags) > 0 || o.set("client")):
+		if o.set("client") {
+			tlsFlags = append(tlsFlags, "--client")
+		}
+		bad("%s: only for runs over HTTP; --in-process calls the handler directly", strings.Join(tlsFlags, ", "))
+		return probs
+	case scheme == "http" && len(tlsFlags) > 0:
+		why := ""
+		if o.set("http2") {
+			why = " (HTTP/2 without TLS, h2c, is not supported)"
+		}
+		bad("%s: only for https:// targets, not %s%s", strings.Join(tlsFlags, ", "), secret.URL(cfg.BaseURL), why)
+	case scheme == "https":
+		cfg.HTTP2 = o.HTTP2
+		var tprobs []string
+		cfg.TLS, tprobs = o.tlsConfig()
+		probs = append(probs, tprobs...)
+	}
+	cfg.NetHTTP = o.Client == clientNetHTTP && cfg.BaseURL != ""
+	return probs
+}
+
+// tlsConfig builds the TLS settings of --insecure, --ca-cert, --client-cert
+// and --client-key: nil when none is given. A file that cannot be read or
+// parsed is a problem naming the flag and the file.
+func (o *RunOptions) tlsConfig() (*tls.Config, []string) {
+	if !o.Insecure && o.CACert == "" && o.ClientCert == "" && o.ClientKey == "" {
+		return nil, nil
+	}
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	c := &tls.Config{InsecureSkipVerify: o.Insecure}
+	if o.CACert != "" {
+		pem, err := readFile(o.CACert)
+		pool := x509.NewCertPool()
+		switch {
+		case err != nil:
+			bad("--ca-cert %s: %v", o.CACert, err)
+		case !pool.AppendCertsFromPEM(pem):
+			bad("--ca-cert %s: no PEM certificate in the file", o.CACert)
+		default:
+			c.RootCAs = pool
+		}
+	}
+	switch {
+	case o.ClientCert != "" && o.ClientKey == "":
+		bad("--client-cert %s: needs --client-key FILE, its private key", o.ClientCert)
+	case o.ClientKey != "" && o.ClientCert == "":
+		bad("--client-key %s: needs --client-cert FILE, the certificate it belongs to", o.ClientKey)
+	case o.ClientCert != "":
+		certPEM, cerr := readFile(o.ClientCert)
+		if cerr != nil {
+			bad("--client-cert %s: %v", o.ClientCert, cerr)
+		}
+		keyPEM, kerr := readFile(o.ClientKey)
+		if kerr != nil {
+			bad("--client-key %s: %v", o.ClientKey, kerr)
+		}
+		if cerr == nil && kerr == nil {
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				bad("--client-cert %s --client-key %s: %v", o.ClientCert, o.ClientKey, err)
+			} else {
+				c.Certificates = []tls.Certificate{cert}
+			}
+		}
+	}
+	return c, probs
+}
+
+// readFile reads a file named by a flag; its error leaves out the path,
+// which the caller names with the flag.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, pe.Err
+	}
+	return data, err
+}
+
+// tlsHint suggests the flag for a run whose requests failed on TLS: an
+// untrusted certificate or a missing client certificate. "" when none fits.
+func (o *RunOptions) tlsHint(res *loadtesting.Result) string {
+	for _, e := range res.Metrics.Errors {
+		if e.Kind != loadtesting.KindTransport {
+			continue
+		}
+		switch {
+		case !o.Insecure && o.CACert == "" && strings.Contains(e.Message, "x509: "):
+			return "hint: the server's certificate is not trusted: give its CA with --ca-cert FILE, or skip verification with --insecure"
+		case o.ClientCert == "" && strings.Contains(e.Message, "tls: certificate required"):
+			return "hint: the server asks for a client certificate: give one with --client-cert FILE --client-key FILE"
+		}
+	}
+	return ""
 }
 
 func checkBaseURL(s string) error {
@@ -586,6 +736,7 @@ type targetKey struct{}
 type loginTarget struct {
 	handler http.Handler // set for in-process runs
 	baseURL string       // set for runs over HTTP
+	tls     *tls.Config  // the run's TLS settings, for https:// runs
 }
 
 // DoInTarget sends req to the target of the run whose login hook is
@@ -611,5 +762,10 @@ func DoInTarget(req *http.Request) (*http.Response, error) {
 	r2.Host = ""
 	r2.RequestURI = ""
 	client := &http.Client{Timeout: 30 * time.Second}
+	if t.tls != nil {
+		// The run's TLS settings, on a transport that keeps no connection
+		// open once the login is answered.
+		client.Transport = &http.Transport{TLSClientConfig: t.tls.Clone(), DisableKeepAlives: true}
+	}
 	return client.Do(r2)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apiload/apiload/internal/cli"
+	"github.com/apiload/apiload/internal/testcert"
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -183,6 +184,16 @@ func TestRunConfig(t *testing.T) {
 			base(func(c *loadtesting.Config) {
 				c.BaseURL, c.Query = "http://127.0.0.1:8000", url.Values{"x": {"1", "2"}, "y": {"3"}}
 			}), nil},
+		{"--client net/http", false, []string{"http://127.0.0.1:8000/health/", "--client", "net/http"},
+			base(func(c *loadtesting.Config) { c.BaseURL, c.NetHTTP = "http://127.0.0.1:8000", true }), nil},
+		{"--client lean is the default", true, []string{"/health/", "--client", "lean"},
+			base(func(c *loadtesting.Config) { c.BaseURL = "http://127.0.0.1:8000" }), nil},
+		{"--client net/http with https", false, []string{"https://127.0.0.1:8443/health/", "--client", "net/http"},
+			base(func(c *loadtesting.Config) { c.BaseURL, c.NetHTTP = "https://127.0.0.1:8443", true }), nil},
+		{"--http2", false, []string{"https://127.0.0.1:8443/health/", "--http2"},
+			base(func(c *loadtesting.Config) { c.BaseURL, c.HTTP2 = "https://127.0.0.1:8443", true }), nil},
+		{"--http2 with --base-url", true, []string{"/health/", "--base-url", "https://127.0.0.1:8443", "--http2"},
+			base(func(c *loadtesting.Config) { c.BaseURL, c.HTTP2 = "https://127.0.0.1:8443", true }), nil},
 		{"URL with every flag", false, []string{"http://127.0.0.1:8000/tasks/{id}", "-m", "patch", "-n", "10", "-c", "2", "--duration", "3s",
 			"--rate", "5", "--timeout", "2s", "--payload", "{}", "-H", "X-K=v", "-p", "id=9", "--expect-status", "202", "--name", "n"},
 			loadtesting.Config{Name: "n", Method: "PATCH", Path: "/tasks/{id}", PathParams: map[string]string{"id": "9"},
@@ -216,10 +227,15 @@ func TestRunConfig(t *testing.T) {
 // anything is sent, the login hook called or the store opened, with a
 // message naming the flag, key or placeholder, and one line of help.
 func TestRun_usageErrors(t *testing.T) {
+	client, other := testcert.NewClient(t, "a"), testcert.NewClient(t, "b")
 	dir := writeFiles(t, map[string]string{
 		"bad.jsonl":   "{\"n\":1}\n{\"n\":2}\n{\"n\":3,}\n{\"n\":4}\n",
 		"empty.jsonl": "\n\n",
 		"ok.json":     "{}",
+		"ca.pem":      string(client.CertPEM),
+		"client.pem":  string(client.CertPEM),
+		"client.key":  string(client.KeyPEM),
+		"other.key":   string(other.KeyPEM),
 	})
 	var served, logins atomic.Int64
 	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { served.Add(1) })
@@ -279,6 +295,24 @@ func TestRun_usageErrors(t *testing.T) {
 		{"every problem at once", withLogin, []string{"/t/{id}", "--in-process", "-c", "0", "-n", "0", "--rate", "-1", "-H", "bad", "--query", "q", "--payload", "{"},
 			[]string{"--clients 0", "--requests 0", "--rate -1", `--header "bad"`, `--query "q"`, "--payload: invalid JSON", `placeholder "id"`}},
 
+		{"bad --client", withLogin, []string{"/x", "--in-process", "--client", "curl"}, []string{`--client "curl": want lean or net/http`}},
+		{"--client with --in-process", withLogin, []string{"/x", "--in-process", "--client", "net/http"}, []string{"--client: only for runs over HTTP; --in-process calls the handler directly"}},
+		{"TLS flags with --in-process", withLogin, []string{"/x", "--in-process", "--insecure", "--http2", "--ca-cert", "$DIR/ca.pem"},
+			[]string{"--insecure, --ca-cert, --http2: only for runs over HTTP"}},
+		{"--insecure with an http:// base URL", withBase, []string{"/x", "--insecure"}, []string{"--insecure: only for https:// targets, not http://127.0.0.1:1"}},
+		{"--http2 with an http:// URL", runURL, []string{"http://u:hunter2@127.0.0.1:1/", "--http2"}, []string{"--http2: only for https:// targets, not http://u:xxxxx@127.0.0.1:1 (HTTP/2 without TLS, h2c, is not supported)"}},
+		{"missing --ca-cert", runURL, []string{"https://127.0.0.1:1/", "--ca-cert", "$DIR/nope.pem"}, []string{"--ca-cert $DIR/nope.pem: no such file or directory"}},
+		{"--ca-cert not PEM", runURL, []string{"https://127.0.0.1:1/", "--ca-cert", "$DIR/ok.json"}, []string{"--ca-cert $DIR/ok.json: no PEM certificate in the file"}},
+		{"--client-cert without --client-key", runURL, []string{"https://127.0.0.1:1/", "--client-cert", "$DIR/client.pem"}, []string{"--client-cert $DIR/client.pem: needs --client-key FILE"}},
+		{"--client-key without --client-cert", runURL, []string{"https://127.0.0.1:1/", "--client-key", "$DIR/client.key"}, []string{"--client-key $DIR/client.key: needs --client-cert FILE"}},
+		{"missing --client-key", runURL, []string{"https://127.0.0.1:1/", "--client-cert", "$DIR/client.pem", "--client-key", "$DIR/nope.key"},
+			[]string{"--client-key $DIR/nope.key: no such file or directory"}},
+		{"--client-cert not a certificate", runURL, []string{"https://127.0.0.1:1/", "--client-cert", "$DIR/ok.json", "--client-key", "$DIR/client.key"},
+			[]string{"--client-cert $DIR/ok.json --client-key $DIR/client.key: tls: failed to find any PEM data in certificate input"}},
+		{"--client-key of another certificate", runURL, []string{"https://127.0.0.1:1/", "--client-cert", "$DIR/client.pem", "--client-key", "$DIR/other.key"},
+			[]string{"--client-cert $DIR/client.pem --client-key $DIR/other.key: tls: private key does not match public key"}},
+		{"every TLS problem at once", runURL, []string{"https://127.0.0.1:1/", "--ca-cert", "$DIR/nope.pem", "--client-cert", "$DIR/nope.pem", "--client-key", "$DIR/client.key", "--client", "h2"},
+			[]string{`--client "h2"`, "--ca-cert $DIR/nope.pem: no such file", "--client-cert $DIR/nope.pem: no such file"}},
 		{"URL not http", runURL, []string{"ftp://127.0.0.1/health/"}, []string{`URL "ftp://127.0.0.1/health/": want an absolute http:// or https:// URL`}},
 		{"URL without a scheme", runURL, []string{"127.0.0.1:8000/health/"}, []string{`URL "127.0.0.1:8000/health/"`}},
 		{"URL placeholder", runURL, []string{"http://127.0.0.1:1/tasks/{id}"}, []string{`no value for placeholder "id"`}},
@@ -426,7 +460,7 @@ func TestRunURL(t *testing.T) {
 		wantOut    []string // substrings of stdout
 		wantErr    string   // substring of stderr
 	}{
-		{"ok", srv.URL + "/health/?a=1", 0, 40, []string{"Target        " + srv.URL + "/health/?a=1 (over HTTP)", "Requests      40", "Succeeded     40 (100.0%)"}, "Saved to file://"},
+		{"ok", srv.URL + "/health/?a=1", 0, 40, []string{"Target        " + srv.URL + "/health/?a=1 (over HTTP/1.1)", "Requests      40", "Succeeded     40 (100.0%)"}, "Saved to file://"},
 		{"every request fails", srv.URL + "/boom?status=500", 0, 40, []string{"Failed        40 (100.0%)", "500"}, "Saved to file://"},
 		{"unreachable", "http://" + closed + "/health/", 1, 0, nil, "Error: cannot reach http://" + closed + ": connect: connection refused"},
 	}

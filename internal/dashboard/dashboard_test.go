@@ -193,7 +193,7 @@ func TestHandler_runDetails(t *testing.T) {
 		`<tr data-key="p99"><th>p99</th><td>9.00ms</td></tr>`,
 		`<tr data-key="p999"><th>p99.9</th><td>9.00ms</td></tr>`,
 		`data-key="requests">400<`, `data-key="succeeded">388<`, `data-key="failed">12<`, `data-key="clients">10<`,
-		`data-key="mode">over HTTP`, `data-key="duration">2.00s<`, `<code>01RUNENQUEUE</code>`,
+		`data-key="mode">over HTTP/1.1 <code`, `data-key="duration">2.00s<`, `<code>01RUNENQUEUE</code>`,
 		`<tr data-code="200">`, `<tr data-code="503">`, "97.0%",
 		"and 7 more failed requests", "samples of the first 7 as JSON",
 		`class="num errors bad">3.00%<`,

@@ -98,11 +98,16 @@ func (r run) result(t testing.TB) *loadtesting.Result {
 			status[503] = r.failed
 		}
 	}
+	protocol := "HTTP/1.1"
+	if r.inProcess {
+		protocol = loadtesting.ProtocolInProcess
+	}
 	res := &loadtesting.Result{
 		Schema: loadtesting.SchemaVersion, ID: r.id, Name: r.method + " " + r.path,
 		Method: r.method, Path: r.path, URL: r.path,
 		StartedAt: now.Add(-r.ago), Duration: 2 * time.Second, Clients: 10, InProcess: r.inProcess,
-		Config: loadtesting.RunConfig{Requests: r.requests, Timeout: 30 * time.Second},
+		Protocol: protocol,
+		Config:   loadtesting.RunConfig{Requests: r.requests, Timeout: 30 * time.Second},
 		Metrics: loadtesting.Metrics{
 			Requests: r.requests, Succeeded: r.requests - r.failed, Failed: r.failed,
 			ErrorRate:  float64(r.failed) / float64(max(r.requests, 1)),

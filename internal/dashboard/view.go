@@ -83,6 +83,7 @@ type runView struct {
 	Requests, Succeeded, Failed int64
 	Clients                     int
 	Mode                        string // "in-process", or the URL of an HTTP run
+	Protocol                    string // of an HTTP run: "HTTP/1.1", "HTTP/2.0"; "" when unknown
 	InProcess                   bool
 	Latency                     []kv
 	Config                      []kv
@@ -114,6 +115,7 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 		Requests:   m.Requests, Succeeded: m.Succeeded, Failed: m.Failed,
 		Clients:   r.Clients,
 		InProcess: r.InProcess,
+		Protocol:  r.Protocol,
 		Mode:      "in-process",
 		Tags:      r.Config.Tags,
 		Latency: []kv{

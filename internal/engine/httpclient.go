@@ -1,66 +1,120 @@
 package engine
 
 import (
+	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
+// HTTPOptions configures the Transport that NewHTTP returns. Only Conns
+// must be set; the other zero values give HTTP's behaviour.
+type HTTPOptions struct {
+	// Conns is the number of workers: net/http opens at most this many
+	// connections per host and keeps as many idle.
+	Conns int
+	// TLS configures https:// connections. nil means Go's defaults: the
+	// server is verified against the system's roots. It is cloned, never
+	// modified.
+	TLS *tls.Config
+	// HTTP2 offers HTTP/2 as well as HTTP/1.1 in https:// handshakes; the
+	// server picks. Without it only HTTP/1.1 is offered, so each worker
+	// uses a connection of its own, as with the lean client.
+	HTTP2 bool
+	// NetHTTP sends plain http:// requests through net/http's client too,
+	// instead of the lean HTTP/1.1 client.
+	NetHTTP bool
+	// RoundTripper, when set, carries every request, wrapped in an
+	// http.Client that does not follow redirects; TLS, HTTP2 and NetHTTP
+	// are then ignored. It is never closed: its owner closes it. A panic
+	// in it fails the request (a transport error) rather than the process.
+	RoundTripper http.RoundTripper
+}
+
 // HTTP returns a Transport that sends real requests. Plain http:// targets
 // go through a lean HTTP/1.1 client with one keep-alive connection per
-// worker (see docs/PERFORMANCE.md for why); https:// targets, and so
-// HTTP/2, go through one shared http.Client whose pool keeps up to conns
-// idle connections per host.
+// worker (see docs/PERFORMANCE.md for why); https:// targets go through one
+// shared http.Client that speaks HTTP/1.1 only and opens at most conns
+// connections. It is NewHTTP(HTTPOptions{Conns: conns}).
 func HTTP(conns int) Transport {
-	t := newHTTPTransport(conns)
-	t.lean = true
-	return t
+	return NewHTTP(HTTPOptions{Conns: conns})
 }
 
 // NetHTTP is HTTP with net/http's client for every scheme, plain http
 // included. It exists to compare the two clients.
 func NetHTTP(conns int) Transport {
-	return newHTTPTransport(conns)
+	return NewHTTP(HTTPOptions{Conns: conns, NetHTTP: true})
 }
 
-func newHTTPTransport(conns int) *httpTransport {
+// NewHTTP returns a Transport that sends real requests as o says. Its
+// Protocol method (see Protocol) reports what the responses used.
+func NewHTTP(o HTTPOptions) Transport {
+	redirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if o.RoundTripper != nil {
+		// A redirect is the answer being measured; don't follow it.
+		return &httpTransport{client: &http.Client{Transport: o.RoundTripper, CheckRedirect: redirect}, custom: true}
+	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	protos := new(http.Protocols)
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(o.HTTP2)
 	tr := &http.Transport{
 		Proxy:                 nil, // load goes straight to the target, never through a proxy
 		DialContext:           dialer.DialContext,
-		MaxIdleConns:          conns,
-		MaxIdleConnsPerHost:   conns,
+		TLSClientConfig:       tlsConfig(o.TLS, o.HTTP2),
+		MaxIdleConns:          o.Conns,
+		MaxIdleConnsPerHost:   o.Conns,
+		MaxConnsPerHost:       o.Conns,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true, // measure the bytes the server sends
-		ForceAttemptHTTP2:     true,
+		Protocols:             protos,
 	}
-	return &httpTransport{
-		client: &http.Client{
-			Transport: tr,
-			// A redirect is the answer being measured; don't follow it.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+	t := &httpTransport{
+		client: &http.Client{Transport: tr, CheckRedirect: redirect},
 		tr:     tr,
 		dialer: dialer,
+		lean:   !o.NetHTTP,
 	}
+	if !o.HTTP2 {
+		t.offered = "HTTP/1.1" // the only protocol these clients speak
+	}
+	return t
+}
+
+// tlsConfig returns a copy of c for net/http. Without HTTP/2 it offers no
+// "h2" in ALPN, even if c's NextProtos did: a server that picked it would
+// then be spoken to in HTTP/1.1.
+func tlsConfig(c *tls.Config, http2 bool) *tls.Config {
+	c = c.Clone()
+	if c != nil && !http2 {
+		c.NextProtos = slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" })
+	}
+	return c
 }
 
 type httpTransport struct {
 	client *http.Client
-	tr     *http.Transport
+	tr     *http.Transport // nil with a caller's RoundTripper
 	dialer *net.Dialer
 	lean   bool
+	custom bool // client.Transport is the caller's
 
 	mu      sync.Mutex
 	senders []*h1Sender // to close their connections in CloseIdle
+	protos  []string    // protocols of the responses received, in order of first sight
+	offered string      // the protocol to report when no response said one
 }
 
 func (t *httpTransport) NewSender() Sender {
-	s := &httpSender{client: t.client}
+	s := &httpSender{t: t, client: t.client, custom: t.custom}
 	if t.lean {
 		s.h1 = newH1Sender(t.dialer)
 		t.mu.Lock()
@@ -71,7 +125,9 @@ func (t *httpTransport) NewSender() Sender {
 }
 
 func (t *httpTransport) CloseIdle() {
-	t.tr.CloseIdleConnections()
+	if t.tr != nil {
+		t.tr.CloseIdleConnections()
+	}
 	t.mu.Lock()
 	senders := t.senders
 	t.senders = nil
@@ -79,6 +135,40 @@ func (t *httpTransport) CloseIdle() {
 	for _, s := range senders {
 		s.shutdown()
 	}
+}
+
+// saw records that a response came over protocol p.
+func (t *httpTransport) saw(p string) {
+	if p == "" {
+		return
+	}
+	t.mu.Lock()
+	if !slices.Contains(t.protos, p) {
+		t.protos = append(t.protos, p)
+	}
+	t.mu.Unlock()
+}
+
+// Protocol reports the protocol of the responses received so far
+// ("HTTP/1.1", "HTTP/2.0"), several joined with ", " in sorted order when
+// they differed. Before any response it is "HTTP/1.1" when nothing else
+// could be spoken, else "".
+func (t *httpTransport) Protocol() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.protos) == 0 {
+		return t.offered
+	}
+	return strings.Join(slices.Sorted(slices.Values(t.protos)), ", ")
+}
+
+// Protocol returns the protocol that t's requests used, for Transports
+// that know it (those from HTTP, NetHTTP and NewHTTP), else "".
+func Protocol(t Transport) string {
+	if p, ok := t.(interface{ Protocol() string }); ok {
+		return p.Protocol()
+	}
+	return ""
 }
 
 // planSender is implemented by Senders that can send a run's requests
@@ -92,8 +182,11 @@ type planSender interface {
 }
 
 type httpSender struct {
+	t      *httpTransport
 	client *http.Client
-	h1     *h1Sender // nil for NetHTTP
+	custom bool
+	h1     *h1Sender // nil for NetHTTP and a caller's RoundTripper
+	proto  string    // the last protocol reported to t
 	buf    []byte
 	prefix []byte
 }
@@ -103,6 +196,7 @@ func (s *httpSender) preparePlan(p *Plan) bool {
 		return false
 	}
 	s.h1.prepare(p.Method, p.URL, "", p.Header, p.Timeout, p.Body, p.BodyFunc == nil)
+	s.sawProto("HTTP/1.1")
 	return true
 }
 
@@ -116,8 +210,28 @@ func (s *httpSender) cancelled(rc *reqCtx) {
 	}
 }
 
-func (s *httpSender) Send(req *http.Request, out *Outcome) error {
+// sawProto tells the transport about p when it differs from the last
+// protocol this sender reported: a string comparison per response.
+func (s *httpSender) sawProto(p string) {
+	if p != s.proto {
+		s.proto = p
+		s.t.saw(p)
+	}
+}
+
+func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
+	if s.custom {
+		// A panic in a caller's RoundTripper (or in the body it returned)
+		// fails the request, not the process.
+		defer func() {
+			if v := recover(); v != nil {
+				out.Status, out.BytesIn, out.Body = 0, 0, nil
+				err = fmt.Errorf("Transport panicked: %s", stringify(v))
+			}
+		}()
+	}
 	if s.h1 != nil && h1Target(req.URL) {
+		s.sawProto("HTTP/1.1")
 		return s.h1.Send(req, out)
 	}
 	if s.buf == nil {
@@ -126,9 +240,15 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) error {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		out.Status, out.BytesIn, out.Body = 0, 0, nil
+		if ue, ok := err.(*url.Error); ok {
+			// Not `Get "URL": cause`: the run's URL is known, and the
+			// cause must survive a report that shortens the message.
+			err = ue.Err
+		}
 		return err
 	}
 	defer resp.Body.Close()
+	s.sawProto(resp.Proto)
 	out.Status = resp.StatusCode
 	s.prefix = s.prefix[:0]
 	var n int64

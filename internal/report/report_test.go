@@ -58,6 +58,7 @@ func checkout() *loadtesting.Result {
 		Duration:  1200 * time.Millisecond,
 		Clients:   10,
 		InProcess: true,
+		Protocol:  loadtesting.ProtocolInProcess,
 		Config: loadtesting.RunConfig{
 			Requests:     500,
 			Timeout:      30 * time.Second,
@@ -99,7 +100,7 @@ func checkout() *loadtesting.Result {
 func health(id string, ago time.Duration) *loadtesting.Result {
 	return &loadtesting.Result{
 		Schema: loadtesting.SchemaVersion, ID: id, Name: "GET /health/", Method: "GET", Path: "/health/",
-		URL: "http://127.0.0.1:8000/health/", StartedAt: now.Add(-ago), Duration: 2 * time.Second, Clients: 4,
+		URL: "http://127.0.0.1:8000/health/", Protocol: "HTTP/1.1", StartedAt: now.Add(-ago), Duration: 2 * time.Second, Clients: 4,
 		Config: loadtesting.RunConfig{Duration: 2 * time.Second, Rate: 50, Timeout: time.Second},
 		Metrics: loadtesting.Metrics{
 			Requests: 100, Succeeded: 100, Throughput: 50, RequestRate: 50,

@@ -13,8 +13,8 @@ import (
 	"github.com/apiload/apiload/loadtesting"
 )
 
-// Results writes the full report of one run: its name and id; target,
-// start, duration, clients, requests, successes and failures; throughput
+// Results writes the full report of one run: its name and id; target and
+// protocol, start, duration, clients, requests, successes and failures; throughput
 // and request rate; every latency percentile; the status codes (2xx and 3xx
 // green, 4xx yellow, 5xx and no response red, when o.Color); the first
 // o.MaxErrors error samples; and the run's configuration. r's secrets were
@@ -37,6 +37,9 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	target := clean(r.URL) + " (in-process)"
 	if !r.InProcess {
 		target = clean(r.URL) + " (over HTTP)"
+		if r.Protocol != "" {
+			target = clean(r.URL) + " (over " + clean(r.Protocol) + ")"
+		}
 	}
 	started := "unknown"
 	if !r.StartedAt.IsZero() {
