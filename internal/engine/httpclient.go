@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,33 +29,46 @@ func NetHTTP(conns int) Transport {
 
 func newHTTPTransport(conns int) *httpTransport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	t := &httpTransport{dialer: dialer}
 	tr := &http.Transport{
-		Proxy:                 nil, // load goes straight to the target, never through a proxy
-		DialContext:           dialer.DialContext,
-		MaxIdleConns:          conns,
-		MaxIdleConnsPerHost:   conns,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true, // measure the bytes the server sends
-		ForceAttemptHTTP2:     true,
+		Proxy:                  nil, // load goes straight to the target, never through a proxy
+		DialContext:            t.dialContext,
+		MaxResponseHeaderBytes: h1MaxHeaderBytes, // as the lean client's
+		MaxIdleConns:           conns,
+		MaxIdleConnsPerHost:    conns,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true, // measure the bytes the server sends
+		ForceAttemptHTTP2:      true,
 	}
-	return &httpTransport{
-		client: &http.Client{
-			Transport: tr,
-			// A redirect is the answer being measured; don't follow it.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		tr:     tr,
-		dialer: dialer,
+	t.client = &http.Client{
+		Transport: tr,
+		// A redirect is the answer being measured; don't follow it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	t.tr = tr
+	return t
 }
+
+// dialContext is net/http's dialer, counting the connections it opens.
+func (t *httpTransport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := t.dialer.DialContext(ctx, network, addr)
+	if err == nil {
+		t.conns.Add(1)
+	}
+	return c, err
+}
+
+// connections implements connCounter.
+func (t *httpTransport) connections() int64 { return t.conns.Load() }
 
 type httpTransport struct {
 	client *http.Client
 	tr     *http.Transport
 	dialer *net.Dialer
 	lean   bool
+	conns  atomic.Int64 // connections opened, by either client
 
 	mu      sync.Mutex
 	senders []*h1Sender // to close their connections in CloseIdle
@@ -62,7 +77,7 @@ type httpTransport struct {
 func (t *httpTransport) NewSender() Sender {
 	s := &httpSender{client: t.client}
 	if t.lean {
-		s.h1 = newH1Sender(t.dialer)
+		s.h1 = newH1Sender(t.dialer, &t.conns)
 		t.mu.Lock()
 		t.senders = append(t.senders, s.h1)
 		t.mu.Unlock()
