@@ -44,6 +44,7 @@ type h1Sender struct {
 	wbuf     []byte
 	prefix   []byte
 	reused   bool      // conn has carried a response already
+	lastSent time.Time // when the previous request was sent (engine requests)
 	deadline time.Time // the deadline set on conn
 	slack    time.Duration
 
@@ -69,6 +70,15 @@ const h1MaxHeaderBytes = 1 << 20
 // h1MaxChunkLine bounds a chunk size line, extensions included, as
 // net/http's chunked reader does.
 const h1MaxChunkLine = 4096
+
+// h1IdleCheck is how long a connection must have been idle for the lean
+// client to check, before reusing it, that the server has not closed it:
+// it costs a system call, and no server closes an idle connection on a
+// timeout this soon. (Idle is at most the time since the previous request
+// was sent.) A server that closes every connection right after its
+// response meets the retry rule instead; net/http only notices such a
+// close in a race too.
+const h1IdleCheck = time.Millisecond
 
 // h1Max1xx bounds informational responses before the final one.
 const h1Max1xx = 5
@@ -277,8 +287,8 @@ func (s *h1Sender) request(body []byte) []byte {
 // others get.
 var errStaleConn = errors.New("keep-alive connection closed by the server before a response")
 
-// do sends one request and reads its response. A reused connection is
-// first checked for a close by the server while it sat idle (connIO.send):
+// do sends one request and reads its response. A reused connection that
+// sat idle is first checked for a close by the server (connIO.send):
 // if it was closed, the request goes on a new connection and nothing is
 // counted but the connection. When a reused connection fails before any
 // byte of the response, the request is sent once more on a new connection
@@ -300,6 +310,11 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 	}
 	deadline, hasDeadline := ctx.Deadline()
 	wire := s.request(body)
+	idle := true
+	if rc != nil {
+		idle = rc.sent.Sub(s.lastSent) >= h1IdleCheck
+		s.lastSent = rc.sent
+	}
 	for attempt := 0; ; attempt++ {
 		if s.conn != nil && s.br.Buffered() > 0 {
 			s.closeConn() // bytes nobody asked for: the connection is out of step
@@ -318,8 +333,9 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 			s.conn.SetDeadline(s.deadline)
 		}
 		// Written by the first read, which then waits for the answer; on a
-		// reused connection, only once it is known to be still open.
-		err := s.cio.send(wire, reused)
+		// reused connection that sat idle, only once it is known to be
+		// still open.
+		err := s.cio.send(wire, reused && idle)
 		started := false
 		var keep bool
 		if err == nil {

@@ -136,7 +136,7 @@ func TestHTTP_leanClient(t *testing.T) {
 }
 
 // rawServer serves each connection with serve, on loopback.
-func rawServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) string {
+func rawServer(t testing.TB, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
