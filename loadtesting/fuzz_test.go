@@ -53,6 +53,7 @@ func FuzzResultJSON(f *testing.F) {
 		`{"schema":1,"started_at":"2026-01-02T15:04:05+05:30","duration_ms":1e300}`,
 		`{"schema":1,"duration_ms":-9.3e12,"config":{"timeout_ms":9.2e12}}`,
 		`{"schema":1,"metrics":{"status_codes":{"0":1,"-5":2},"errors":[]}}`,
+		`{"schema":1,"url":"http://127.0.0.1:8080/health","metrics":{"requests":40,"connections":12}}`,
 		`{"schema":1,"config":{"headers":{"a":null},"query":{"q":[]},"path_params":{}}}`,
 		`{"schema":1,"histogram":"HISTFAAAAB14nJNpmSzMwMDAxAABzFCaEUoz2X+AsQEVHgIS"}`,
 		`{"schema":1,"histogram":"not base64 at all"}`,

@@ -94,6 +94,11 @@ type Metrics struct {
 	// BytesIn and BytesOut count response and request body bytes.
 	BytesIn  int64
 	BytesOut int64
+	// Connections counts the connections the run opened to BaseURL: one
+	// per client when keep-alive held throughout, more when the server
+	// closed some (a keep-alive timeout or request limit), about one per
+	// request when it never kept one open. 0 for in-process runs.
+	Connections int64
 	// Errors holds the first 100 failures.
 	Errors []ErrorSample
 
@@ -305,6 +310,7 @@ type metricsJSON struct {
 	StatusCodes map[int]int64     `json:"status_codes"`
 	BytesIn     int64             `json:"bytes_in"`
 	BytesOut    int64             `json:"bytes_out"`
+	Connections int64             `json:"connections"`
 	Errors      []errorSampleJSON `json:"errors"`
 
 	GeneratorCPUMS           float64 `json:"generator_cpu_ms"`
@@ -358,7 +364,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 				Min: ms(l.Min), Mean: ms(l.Mean), StdDev: ms(l.StdDev), P50: ms(l.P50), P75: ms(l.P75),
 				P90: ms(l.P90), P95: ms(l.P95), P99: ms(l.P99), P999: ms(l.P999), Max: ms(l.Max),
 			},
-			StatusCodes: m.StatusCodes, BytesIn: m.BytesIn, BytesOut: m.BytesOut,
+			StatusCodes: m.StatusCodes, BytesIn: m.BytesIn, BytesOut: m.BytesOut, Connections: m.Connections,
 			Errors:         make([]errorSampleJSON, 0, len(m.Errors)),
 			GeneratorCPUMS: ms(m.GeneratorCPU), GeneratorCPUPerRequestMS: ms(m.GeneratorCPUPerRequest),
 			GeneratorCores: m.GeneratorCores, GeneratorBusy: m.GeneratorBusy,
@@ -403,6 +409,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 				P999: fromMS(l.P999), Max: fromMS(l.Max),
 			},
 			StatusCodes: j.Metrics.StatusCodes, BytesIn: j.Metrics.BytesIn, BytesOut: j.Metrics.BytesOut,
+			Connections:  j.Metrics.Connections,
 			GeneratorCPU: fromMS(j.Metrics.GeneratorCPUMS), GeneratorCPUPerRequest: fromMS(j.Metrics.GeneratorCPUPerRequestMS),
 			GeneratorCores: j.Metrics.GeneratorCores, GeneratorBusy: j.Metrics.GeneratorBusy,
 			GeneratorBound: j.Metrics.GeneratorBound, GeneratorWarning: j.Metrics.GeneratorWarning,

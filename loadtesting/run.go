@@ -135,6 +135,7 @@ func metricsFrom(rep *engine.Report) Metrics {
 		StatusCodes: rep.Status,
 		BytesIn:     rep.BytesIn,
 		BytesOut:    rep.BytesOut,
+		Connections: rep.Connections,
 	}
 	if m.Requests > 0 {
 		m.ErrorRate = float64(m.Failed) / float64(m.Requests)

@@ -478,7 +478,7 @@ func TestResult_JSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"schema":1`, `"p95_ms":`, `"status_codes":{"200":60,"503":30}`, `"started_at":`, `"histogram":"`, `"error_rate":`, `"protocol":"in-process"`} {
+	for _, key := range []string{`"schema":1`, `"p95_ms":`, `"status_codes":{"200":60,"503":30}`, `"started_at":`, `"histogram":"`, `"error_rate":`, `"protocol":"in-process"`, `"connections":0`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("JSON lacks %s:\n%s", key, b)
 		}

@@ -154,6 +154,9 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 	if len(c.ExpectStatus) > 0 {
 		v.Config = append(v.Config, kv{"expect", "expected status", fmt.Sprint(c.ExpectStatus)})
 	}
+	if m.Connections > 0 {
+		v.Config = append(v.Config, kv{"connections", "connections", report.Connections(m, r.Clients)})
+	}
 	if m.GeneratorCPU > 0 {
 		gen := format.Duration(m.GeneratorCPUPerRequest) + " CPU/request"
 		if m.GeneratorBound {

@@ -45,6 +45,10 @@ type Report struct {
 	Status    map[int]int64 // responses by status code; 0 counts requests with no response
 	BytesIn   int64         // response body bytes
 	BytesOut  int64         // request body bytes
+	// Connections counts the connections the run's Transport opened: one
+	// per client when keep-alive held, more when the server closed some
+	// (a keep-alive timeout or request limit). 0 in-process.
+	Connections int64
 
 	// Latency holds every recorded request's latency in nanoseconds.
 	Latency *hdrhistogram.Histogram
@@ -143,6 +147,11 @@ func Start(ctx context.Context, p Plan) *Runner {
 		}
 		r.shards = append(r.shards, sh)
 	}
+	cc, _ := p.Transport.(connCounter)
+	var conns0 int64
+	if cc != nil {
+		conns0 = cc.connections()
+	}
 	cpu0 := processCPU()
 	r.start = time.Now()
 	var durTimer *time.Timer
@@ -166,6 +175,9 @@ func Start(ctx context.Context, p Plan) *Runner {
 		<-r.watchdogDone
 		rep := r.report(end)
 		rep.CPU, rep.Cores = cpu, runtime.GOMAXPROCS(0)
+		if cc != nil {
+			rep.Connections = cc.connections() - conns0
+		}
 		r.result <- runResult{rep, ctx.Err()}
 	}()
 	return r

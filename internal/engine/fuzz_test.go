@@ -227,7 +227,7 @@ func FuzzH1Exchange(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := newH1Sender(&net.Dialer{})
+		s := newH1Sender(&net.Dialer{}, new(atomic.Int64))
 		defer s.closeConn()
 		want, _, _ := parseChunked(in, 0, head)
 		for i := range 2 {

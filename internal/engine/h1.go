@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 // is made per request.
 type h1Sender struct {
 	dialer *net.Dialer
+	conns  *atomic.Int64 // the transport's count of connections opened
 
 	mu     sync.Mutex // guards conn against abort from the watchdog
 	conn   net.Conn
@@ -41,30 +43,49 @@ type h1Sender struct {
 	wbuf     []byte
 	prefix   []byte
 	reused   bool      // conn has carried a response already
+	lastSent time.Time // when the previous request was sent (engine requests)
 	deadline time.Time // the deadline set on conn
 	slack    time.Duration
 
 	// From prepare: the request head, everything before Content-Length.
 	addr       string
 	head       []byte
-	headReq    bool   // HEAD: the response never has a body
-	replayable bool   // safe to resend once on a stale keep-alive connection
+	headReq    bool // HEAD: the response never has a body
+	replayable bool // safe to resend once on a stale keep-alive connection
+	method     string
 	alwaysCL   bool   // send Content-Length even for an empty body (POST, PUT, PATCH)
 	fixed      []byte // the whole request, when every request carries the same body
 }
 
-// h1ReadBuffer is the size of each connection's read buffer; it bounds the
-// length of one status or header line.
+// h1ReadBuffer is the size of each connection's read buffer. A status or
+// header line longer than it is read in pieces: only the headers that frame
+// the body (Content-Length, Transfer-Encoding, Connection) must fit.
 const h1ReadBuffer = 16 << 10
 
-// h1MaxHeaderBytes bounds a response's header block, as net/http's default.
+// h1MaxHeaderBytes bounds a response's status line and header block
+// together. net/http's client is given the same limit (httpclient.go).
 const h1MaxHeaderBytes = 1 << 20
+
+// h1MaxChunkLine bounds a chunk size line, extensions included, as
+// net/http's chunked reader does.
+const h1MaxChunkLine = 4096
+
+// h1IdleCheck is how long a connection must have been idle for the lean
+// client to check, before reusing it, that the server has not closed it:
+// it costs a system call, and no server closes an idle connection on a
+// timeout this soon. (Idle is at most the time since the previous request
+// was sent.) A server that closes every connection right after its
+// response meets the retry rule instead; net/http only notices such a
+// close in a race too.
+const h1IdleCheck = time.Millisecond
 
 // h1Max1xx bounds informational responses before the final one.
 const h1Max1xx = 5
 
-func newH1Sender(d *net.Dialer) *h1Sender {
-	return &h1Sender{dialer: d}
+// newH1Sender returns a sender dialling with d, counting each connection
+// it opens in conns.
+func newH1Sender(d *net.Dialer, conns *atomic.Int64) *h1Sender {
+	return &h1Sender{dialer: d, conns: conns}
 }
 
 // h1Target reports whether u can go through the lean client: plain http.
@@ -89,8 +110,11 @@ func (s *h1Sender) prepare(method string, u *url.URL, host string, h http.Header
 	s.addr = addr
 	s.headReq = method == http.MethodHead
 	s.alwaysCL = method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+	// net/http's rule for re-sending a request whose bytes may have
+	// reached the server: an idempotent method, or a header marking it so.
 	s.replayable = method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions ||
-		method == http.MethodTrace || h.Get("Idempotency-Key") != "" || h.Get("X-Idempotency-Key") != ""
+		method == http.MethodTrace || h.Values("Idempotency-Key") != nil || h.Values("X-Idempotency-Key") != nil
+	s.method = method
 	s.slack = min(max(timeout/20, time.Millisecond), 50*time.Millisecond)
 	s.fixed = nil
 
@@ -221,6 +245,9 @@ func (s *h1Sender) dial(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.conns != nil {
+		s.conns.Add(1)
+	}
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
@@ -254,9 +281,18 @@ func (s *h1Sender) request(body []byte) []byte {
 }
 
 // errStaleConn marks a failure on a reused keep-alive connection before any
-// byte of the response arrived: the server had closed it.
+// byte of the response arrived: the server had closed it. A request that
+// may be re-sent is, once, on a new connection; this error is what the
+// others get.
 var errStaleConn = errors.New("keep-alive connection closed by the server before a response")
 
+// do sends one request and reads its response. A reused connection that
+// sat idle is first checked for a close by the server (connIO.send):
+// if it was closed, the request goes on a new connection and nothing is
+// counted but the connection. When a reused connection fails before any
+// byte of the response, the request is sent once more on a new connection
+// under net/http's rules (Transport's shouldRetryRequest): always when none
+// of it was written, otherwise when it is replayable (s.replayable).
 func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 	out.Status, out.BytesIn, out.Body = 0, 0, nil
 	rc, _ := ctx.(*reqCtx)
@@ -273,6 +309,11 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 	}
 	deadline, hasDeadline := ctx.Deadline()
 	wire := s.request(body)
+	idle := true
+	if rc != nil {
+		idle = rc.sent.Sub(s.lastSent) >= h1IdleCheck
+		s.lastSent = rc.sent
+	}
 	for attempt := 0; ; attempt++ {
 		if s.conn != nil && s.br.Buffered() > 0 {
 			s.closeConn() // bytes nobody asked for: the connection is out of step
@@ -290,7 +331,10 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 			s.deadline = time.Time{}
 			s.conn.SetDeadline(s.deadline)
 		}
-		err := s.cio.send(wire) // written by the first read, which then waits for the answer
+		// Written by the first read, which then waits for the answer; on a
+		// reused connection that sat idle, only once it is known to be
+		// still open.
+		err := s.cio.send(wire, reused && idle)
 		started := false
 		var keep bool
 		if err == nil {
@@ -312,16 +356,33 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 		if cerr := ctx.Err(); cerr != nil && cerr != context.DeadlineExceeded {
 			return cerr
 		}
-		if reused && !started && attempt == 0 && s.replayable && staleConnError(err) {
-			out.Status, out.BytesIn, out.Body = 0, 0, nil
-			continue
+		if !reused || started || attempt > 0 {
+			return err
 		}
-		if reused && !started && staleConnError(err) {
-			return errStaleConn
+		var nw *nothingWrittenError
+		switch {
+		case errors.Is(err, errIdleClosed) || errors.As(err, &nw) && staleConnError(err):
+			// Nothing of the request reached the server: always safe.
+		case !staleConnError(err):
+			return err
+		case !s.replayable:
+			return fmt.Errorf("%w; not re-sent: %s is not idempotent (an Idempotency-Key header allows it)", errStaleConn, s.method)
 		}
-		return err
+		out.Status, out.BytesIn, out.Body = 0, 0, nil
 	}
 }
+
+// errIdleClosed is how connIO.send reports a reused connection that the
+// server closed (or wrote to unasked) while it sat idle. Nothing was
+// written: the request goes on a new connection.
+var errIdleClosed = errors.New("keep-alive connection closed by the server while idle")
+
+// nothingWrittenError is a write that failed before any byte of the
+// request left.
+type nothingWrittenError struct{ err error }
+
+func (e *nothingWrittenError) Error() string { return e.err.Error() }
+func (e *nothingWrittenError) Unwrap() error { return e.err }
 
 // staleConnError reports whether err is how a connection the server has
 // already closed fails: end of file, reset or broken pipe.
@@ -352,29 +413,38 @@ func malformed(msg string, line []byte) error {
 // readResponse reads one HTTP/1.x response from br, skipping informational
 // (1xx) responses before it. headReq says the request was HEAD, whose
 // response has no body. Up to BodyPrefixLimit body bytes are appended to
-// *prefix. started reports whether any byte of the response was read.
+// *prefix. started reports whether any byte of the response was read. An
+// error before the body comes with a zero r: a response cut short in its
+// head is no response.
 func readResponse(br *bufio.Reader, headReq bool, prefix *[]byte) (r h1Response, started bool, err error) {
 	for informational := 0; ; informational++ {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
 			started = true
 		}
-		if err != nil {
-			return r, started, lineError(err, "status line", line)
+		long := err == bufio.ErrBufferFull
+		if err != nil && !long {
+			return h1Response{}, started, lineError(err, "status line", line)
 		}
 		status, minor, ok := parseStatusLine(line)
 		if !ok {
-			return r, started, malformed("status line", line)
+			return h1Response{}, started, malformed("status line", line)
+		}
+		total := len(line)
+		if long { // a long reason phrase, read past
+			if err := skipLine(br, &total); err != nil {
+				return h1Response{}, started, err
+			}
+		}
+		f, err := readHeaders(br, minor, total)
+		if err != nil {
+			return h1Response{}, started, err
 		}
 		r.status = status
-		f, err := readHeaders(br, minor)
-		if err != nil {
-			return r, started, err
-		}
 		r.keepAlive = f.keepAlive
 		if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
 			if informational >= h1Max1xx {
-				return r, started, &protocolError{"too many 1xx informational responses"}
+				return h1Response{}, started, &protocolError{"too many 1xx informational responses"}
 			}
 			continue
 		}
@@ -393,6 +463,29 @@ func readResponse(br *bufio.Reader, headReq bool, prefix *[]byte) (r h1Response,
 			r.keepAlive = false
 		}
 		return r, started, err
+	}
+}
+
+// errHeaderTooLarge is a response whose status line and headers together
+// exceed h1MaxHeaderBytes.
+var errHeaderTooLarge = errors.New("response headers exceed the limit of " + strconv.Itoa(h1MaxHeaderBytes) + " bytes (1 MiB, net/http's too)")
+
+// skipLine reads past the rest of a line longer than br's buffer, adding
+// its length to *total, which may not exceed h1MaxHeaderBytes.
+func skipLine(br *bufio.Reader, total *int) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		*total += len(line)
+		if *total > h1MaxHeaderBytes {
+			return errHeaderTooLarge
+		}
+		switch err {
+		case nil:
+			return nil
+		case bufio.ErrBufferFull:
+		default:
+			return eofIsUnexpected(err)
+		}
 	}
 }
 
@@ -444,74 +537,111 @@ type framing struct {
 	keepAlive     bool
 }
 
-func readHeaders(br *bufio.Reader, minor int) (framing, error) {
-	f := framing{contentLength: -1, keepAlive: minor >= 1}
-	var otherTE, closeConn, keepAliveToken bool
-	total := 0
+// readHeaders reads the header block after a status line of total bytes.
+// A header line longer than br's buffer is read past unless it is one of
+// those that frame the body, which must fit.
+func readHeaders(br *bufio.Reader, minor, total int) (framing, error) {
+	h := headerScan{framing: framing{contentLength: -1, keepAlive: minor >= 1}, minor: minor}
 	for {
 		line, err := br.ReadSlice('\n')
-		if err != nil {
-			return f, eofIsUnexpected(lineError(err, "header line", line))
+		long := err == bufio.ErrBufferFull
+		if err != nil && !long {
+			return h.framing, eofIsUnexpected(lineError(err, "header line", line))
 		}
 		total += len(line)
 		if total > h1MaxHeaderBytes {
-			return f, &protocolError{"response headers exceed " + strconv.Itoa(h1MaxHeaderBytes) + " bytes"}
+			return h.framing, errHeaderTooLarge
 		}
 		line = trimEOL(line)
 		if len(line) == 0 {
 			break
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			continue // obsolete line folding: continues a header we don't read
-		}
-		colon := indexByte(line, ':')
-		if colon <= 0 {
-			return f, malformed("header line", line)
-		}
-		name, value := line[:colon], trimSpace(line[colon+1:])
-		switch {
-		case equalFold(name, "content-length"):
-			n, ok := parseContentLength(value)
-			if !ok || (f.contentLength >= 0 && n != f.contentLength) {
-				return f, malformed("Content-Length", value)
+		// A line starting with a space or tab is obsolete line folding: it
+		// continues a header we don't read.
+		if line[0] != ' ' && line[0] != '\t' {
+			colon := indexByte(line, ':')
+			if colon <= 0 {
+				return h.framing, malformed("header line", line)
 			}
-			f.contentLength = n
-		case equalFold(name, "transfer-encoding") && minor >= 1: // HTTP/1.0 has no transfer codings
-			// The last coding decides the framing (RFC 9112, 6.3).
-			last := value
-			if i := lastIndexByte(value, ','); i >= 0 {
-				last = trimSpace(value[i+1:])
+			name, value := line[:colon], trimSpace(line[colon+1:])
+			if long && framingHeader(name) {
+				return h.framing, &protocolError{string(name) + " header longer than " + strconv.Itoa(h1ReadBuffer) + " bytes"}
 			}
-			f.chunked = equalFold(last, "chunked")
-			otherTE = !f.chunked
-		case equalFold(name, "connection"):
-			// Token by token in place: splitting into strings allocated on
-			// every response (most servers send Connection: keep-alive),
-			// and about 17 bytes per byte of a line of commas.
-			for rest := value; len(rest) > 0; {
-				tok := rest
-				if i := indexByte(rest, ','); i >= 0 {
-					tok, rest = rest[:i], rest[i+1:]
-				} else {
-					rest = nil
-				}
-				tok = trimSpace(tok)
-				closeConn = closeConn || equalFold(tok, "close")
-				keepAliveToken = keepAliveToken || equalFold(tok, "keep-alive")
+			if err := h.parse(name, value); err != nil {
+				return h.framing, err
+			}
+		}
+		if long {
+			if err := skipLine(br, &total); err != nil {
+				return h.framing, err
 			}
 		}
 	}
-	if otherTE {
+	f := h.framing
+	if h.otherTE {
 		f.chunked, f.contentLength = false, -1 // read until close
 	} else if f.chunked {
+		if f.contentLength >= 0 {
+			// Both: chunked wins, and the connection is not trusted
+			// with another request (RFC 9112, 6.3).
+			h.closeConn = true
+		}
 		f.contentLength = -1
 	}
-	if closeConn {
+	if h.closeConn {
 		f.keepAlive = false
-	} else if minor == 0 && keepAliveToken {
+	} else if h.minor == 0 && h.keepAliveToken {
 		f.keepAlive = true
 	}
 	return f, nil
+}
+
+// framingHeader reports whether name is a header readHeaders reads.
+func framingHeader(name []byte) bool {
+	return equalFold(name, "content-length") || equalFold(name, "transfer-encoding") || equalFold(name, "connection")
+}
+
+// headerScan is what readHeaders has learned so far.
+type headerScan struct {
+	framing
+	minor                              int // HTTP/1.minor
+	otherTE, closeConn, keepAliveToken bool
+}
+
+// parse notes what one header line says about framing.
+func (h *headerScan) parse(name, value []byte) error {
+	switch {
+	case equalFold(name, "content-length"):
+		n, ok := parseContentLength(value)
+		if !ok || (h.contentLength >= 0 && n != h.contentLength) {
+			return malformed("Content-Length", value)
+		}
+		h.contentLength = n
+	case equalFold(name, "transfer-encoding") && h.minor >= 1: // HTTP/1.0 has no transfer codings
+		// The last coding decides the framing (RFC 9112, 6.3).
+		last := value
+		if i := lastIndexByte(value, ','); i >= 0 {
+			last = trimSpace(value[i+1:])
+		}
+		h.chunked = equalFold(last, "chunked")
+		h.otherTE = !h.chunked
+	case equalFold(name, "connection"):
+		// Token by token in place: splitting into strings allocated on
+		// every response (most servers send Connection: keep-alive), and
+		// about 17 bytes per byte of a line of commas.
+		for rest := value; len(rest) > 0; {
+			tok := rest
+			if i := indexByte(rest, ','); i >= 0 {
+				tok, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = nil
+			}
+			tok = trimSpace(tok)
+			h.closeConn = h.closeConn || equalFold(tok, "close")
+			h.keepAliveToken = h.keepAliveToken || equalFold(tok, "keep-alive")
+		}
+	}
+	return nil
 }
 
 func parseContentLength(v []byte) (int64, bool) {
@@ -566,14 +696,28 @@ func readChunked(br *bufio.Reader, prefix *[]byte) (int64, error) {
 		if err != nil {
 			return total, eofIsUnexpected(lineError(err, "chunk size line", line))
 		}
+		if len(line) >= h1MaxChunkLine {
+			return total, &protocolError{"chunk size line longer than " + strconv.Itoa(h1MaxChunkLine) + " bytes"}
+		}
 		size, ok := parseChunkSize(trimEOL(line))
 		if !ok {
 			return total, malformed("chunk size", line)
 		}
 		if size == 0 {
-			for { // trailers, then the empty line
+			// Trailers, then the empty line; they are bounded as headers are.
+			trailers := 0
+			for {
 				line, err := br.ReadSlice('\n')
-				if err != nil {
+				trailers += len(line)
+				switch {
+				case trailers > h1MaxHeaderBytes:
+					return total, errHeaderTooLarge
+				case err == bufio.ErrBufferFull:
+					if err := skipLine(br, &trailers); err != nil {
+						return total, err
+					}
+					continue
+				case err != nil:
 					return total, eofIsUnexpected(lineError(err, "trailer line", line))
 				}
 				if len(trimEOL(line)) == 0 {

@@ -136,7 +136,7 @@ func TestHTTP_leanClient(t *testing.T) {
 }
 
 // rawServer serves each connection with serve, on loopback.
-func rawServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) string {
+func rawServer(t testing.TB, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -342,8 +342,8 @@ func TestReadResponse(t *testing.T) {
 			want: h1Response{404, true, 0}},
 		{name: "header names any case", in: "HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh:   3  \r\nCONNECTION: Close\r\n\r\nabc",
 			want: h1Response{200, false, 3}, wantBody: "abc"},
-		{name: "chunked beats content-length", in: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-			want: h1Response{200, true, 3}, wantBody: "abc"},
+		{name: "chunked beats content-length, then the connection closes", in: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+			want: h1Response{200, false, 3}, wantBody: "abc"},
 		{name: "unknown transfer coding reads to close", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzzzz",
 			want: h1Response{200, false, 4}, wantBody: "zzzz"},
 		{name: "head ignores content-length", in: "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", head: true,
@@ -354,6 +354,22 @@ func TestReadResponse(t *testing.T) {
 			want: h1Response{200, true, 1}, wantBody: "z"},
 		{name: "prefix is capped", in: "HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n" + strings.Repeat("y", 600),
 			want: h1Response{200, true, 600}, wantBody: strings.Repeat("y", BodyPrefixLimit)},
+		{name: "header line longer than the read buffer", in: "HTTP/1.1 200 OK\r\nContent-Security-Policy: " + strings.Repeat("a", 20_000) + "\r\nContent-Length: 1\r\n\r\nz",
+			want: h1Response{200, true, 1}, wantBody: "z"},
+		{name: "reason phrase longer than the read buffer", in: "HTTP/1.1 200 " + strings.Repeat("O", 40_000) + "\r\nContent-Length: 1\r\n\r\nz",
+			want: h1Response{200, true, 1}, wantBody: "z"},
+		{name: "header block just under 1 MiB", in: "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", h1MaxHeaderBytes-100) + "\r\nContent-Length: 1\r\n\r\nz",
+			want: h1Response{200, true, 1}, wantBody: "z"},
+		{name: "long trailer", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nT: " + strings.Repeat("t", 30_000) + "\r\n\r\n",
+			want: h1Response{200, true, 1}, wantBody: "z"},
+		{name: "header block over 1 MiB", in: "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Filler: "+strings.Repeat("f", 1000)+"\r\n", 1100) + "\r\n",
+			wantErr: "exceed the limit of 1048576 bytes", wantStart: true},
+		{name: "one header line over 1 MiB", in: "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", h1MaxHeaderBytes) + "\r\n\r\n",
+			wantErr: "exceed the limit of 1048576 bytes", wantStart: true},
+		{name: "long content-length line", in: "HTTP/1.1 200 OK\r\nContent-Length: " + strings.Repeat(" ", 20_000) + "1\r\n\r\nz",
+			wantErr: "Content-Length header longer than 16384 bytes", wantStart: true},
+		{name: "chunk size line over 4096 bytes", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + strings.Repeat("e", 5000) + "\r\nz\r\n0\r\n\r\n",
+			wantErr: "chunk size line longer than 4096 bytes", wantStart: true},
 		{name: "empty input", in: "", wantErr: "EOF"},
 		{name: "truncated status line", in: "HTTP/1.1 20", wantErr: "unexpected EOF", wantStart: true},
 		{name: "bad version", in: "HTTP/2.0 200 OK\r\n\r\n", wantErr: "status line", wantStart: true},

@@ -19,6 +19,8 @@ type connIO struct {
 	conn    net.Conn
 	raw     syscall.RawConn // nil when the conn has no file descriptor
 	pending []byte          // request to write before the next read
+	check   bool            // first make sure the server has not closed the connection
+	peek    [1]byte
 	p       []byte
 	n       int
 	err     error
@@ -37,14 +39,28 @@ func newConnIO(c net.Conn) *connIO {
 }
 
 // send arranges for wire to be written by the next Read, or writes it now
-// when the connection has no descriptor to drive by hand.
-func (c *connIO) send(wire []byte) error {
+// when the connection has no descriptor to drive by hand. With idle set,
+// the connection has sat idle after a response, and the write first peeks
+// at the socket without waiting: end of file, an error or bytes nobody
+// asked for mean the server closed it (or is out of step), and the Read
+// fails with errIdleClosed, nothing written. Where there is no descriptor
+// the peek is skipped; the caller's retry rule still applies.
+func (c *connIO) send(wire []byte, idle bool) error {
 	if c.raw == nil {
-		_, err := c.conn.Write(wire)
-		return err
+		return writeAll(c.conn, wire)
 	}
-	c.pending = wire
+	c.pending, c.check = wire, idle
 	return nil
+}
+
+// writeAll writes wire to conn, telling a write that failed before any
+// byte left (a nothingWrittenError) from one that failed part way.
+func writeAll(conn net.Conn, wire []byte) error {
+	n, err := conn.Write(wire)
+	if err != nil && n == 0 {
+		return &nothingWrittenError{err}
+	}
+	return err
 }
 
 func (c *connIO) Read(p []byte) (int, error) {
@@ -63,6 +79,14 @@ func (c *connIO) Read(p []byte) (int, error) {
 func (c *connIO) doStep(fd uintptr) bool {
 	if w := c.pending; w != nil {
 		c.pending = nil
+		if c.check {
+			c.check = false
+			if !c.open(int(fd)) {
+				c.err = errIdleClosed
+				return true
+			}
+		}
+		whole := len(w)
 		for len(w) > 0 {
 			n, err := sockWrite(int(fd), w)
 			switch {
@@ -78,6 +102,9 @@ func (c *connIO) doStep(fd uintptr) bool {
 				return false
 			case err != nil:
 				c.err = os.NewSyscallError("write", err)
+				if len(w) == whole {
+					c.err = &nothingWrittenError{c.err}
+				}
 				return true
 			}
 			w = w[n:]
@@ -99,5 +126,17 @@ func (c *connIO) doStep(fd uintptr) bool {
 			c.n = n
 		}
 		return true
+	}
+}
+
+// open reports whether an idle connection is still open: a peek that
+// would block finds nothing to read, as a live idle connection has.
+func (c *connIO) open(fd int) bool {
+	for {
+		_, err := sockPeek(fd, c.peek[:])
+		if err == syscall.EINTR {
+			continue
+		}
+		return err == syscall.EAGAIN
 	}
 }

@@ -43,3 +43,14 @@ func sockWrite(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// sockPeek is recv(2) with MSG_PEEK: what read would return, left in the
+// socket.
+func sockPeek(fd int, p []byte) (int, error) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+		syscall.MSG_PEEK, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
+}

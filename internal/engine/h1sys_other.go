@@ -4,6 +4,11 @@ package engine
 
 import "syscall"
 
-// sockRead and sockWrite: see h1sys_linux.go.
+// sockRead, sockWrite and sockPeek: see h1sys_linux.go.
 func sockRead(fd int, p []byte) (int, error)  { return syscall.Read(fd, p) }
 func sockWrite(fd int, p []byte) (int, error) { return syscall.Write(fd, p) }
+
+func sockPeek(fd int, p []byte) (int, error) {
+	n, _, err := syscall.Recvfrom(fd, p, syscall.MSG_PEEK)
+	return n, err
+}

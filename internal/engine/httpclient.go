@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,25 +66,22 @@ func NewHTTP(o HTTPOptions) Transport {
 	protos := new(http.Protocols)
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(o.HTTP2)
+	t := &httpTransport{dialer: dialer, lean: !o.NetHTTP}
 	tr := &http.Transport{
-		Proxy:                 nil, // load goes straight to the target, never through a proxy
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConfig(o.TLS, o.HTTP2),
-		MaxIdleConns:          o.Conns,
-		MaxIdleConnsPerHost:   o.Conns,
-		MaxConnsPerHost:       o.Conns,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true, // measure the bytes the server sends
-		Protocols:             protos,
+		Proxy:                  nil,              // load goes straight to the target, never through a proxy
+		DialContext:            t.dialContext,    // counts the connections
+		MaxResponseHeaderBytes: h1MaxHeaderBytes, // as the lean client's
+		TLSClientConfig:        tlsConfig(o.TLS, o.HTTP2),
+		MaxIdleConns:           o.Conns,
+		MaxIdleConnsPerHost:    o.Conns,
+		MaxConnsPerHost:        o.Conns,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true, // measure the bytes the server sends
+		Protocols:              protos,
 	}
-	t := &httpTransport{
-		client: &http.Client{Transport: tr, CheckRedirect: redirect},
-		tr:     tr,
-		dialer: dialer,
-		lean:   !o.NetHTTP,
-	}
+	t.client, t.tr = &http.Client{Transport: tr, CheckRedirect: redirect}, tr
 	if !o.HTTP2 {
 		t.offered = "HTTP/1.1" // the only protocol these clients speak
 	}
@@ -100,12 +99,25 @@ func tlsConfig(c *tls.Config, http2 bool) *tls.Config {
 	return c
 }
 
+// dialContext is net/http's dialer, counting the connections it opens.
+func (t *httpTransport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := t.dialer.DialContext(ctx, network, addr)
+	if err == nil {
+		t.conns.Add(1)
+	}
+	return c, err
+}
+
+// connections implements connCounter.
+func (t *httpTransport) connections() int64 { return t.conns.Load() }
+
 type httpTransport struct {
 	client *http.Client
 	tr     *http.Transport // nil with a caller's RoundTripper
 	dialer *net.Dialer
 	lean   bool
-	custom bool // client.Transport is the caller's
+	custom bool         // client.Transport is the caller's
+	conns  atomic.Int64 // connections opened, by either client
 
 	mu      sync.Mutex
 	senders []*h1Sender // to close their connections in CloseIdle
@@ -116,7 +128,7 @@ type httpTransport struct {
 func (t *httpTransport) NewSender() Sender {
 	s := &httpSender{t: t, client: t.client, custom: t.custom}
 	if t.lean {
-		s.h1 = newH1Sender(t.dialer)
+		s.h1 = newH1Sender(t.dialer, &t.conns)
 		t.mu.Lock()
 		t.senders = append(t.senders, s.h1)
 		t.mu.Unlock()

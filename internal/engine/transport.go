@@ -44,3 +44,9 @@ type PanicError struct {
 func (e *PanicError) Error() string {
 	return "handler panicked: " + stringify(e.Value)
 }
+
+// connCounter is implemented by Transports that open connections: it
+// returns how many they have opened so far, counting each once.
+type connCounter interface {
+	connections() int64
+}

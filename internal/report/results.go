@@ -14,10 +14,11 @@ import (
 )
 
 // Results writes the full report of one run: its name and id; target and
-// protocol, start, duration, clients, requests, successes and failures; throughput
-// and request rate; every latency percentile; the status codes (2xx and 3xx
-// green, 4xx yellow, 5xx and no response red, when o.Color); the first
-// o.MaxErrors error samples; and the run's configuration. r's secrets were
+// protocol, start, duration, clients, requests, successes and failures;
+// throughput and request rate; the connections an HTTP run opened; every
+// latency percentile; the status codes (2xx and 3xx green, 4xx yellow, 5xx
+// and no response red, when o.Color); the first o.MaxErrors error samples;
+// and the run's configuration. r's secrets were
 // hidden where it was made (or read back from a Store); control characters
 // in stored text are not printed.
 func Results(w io.Writer, r *loadtesting.Result, o Options) error {
@@ -57,6 +58,9 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 		{"Throughput", format.Rate(m.Throughput) + " req/s (successful responses)"},
 		{"Request rate", format.Rate(m.RequestRate) + " req/s (all responses)"},
 		{"Data", fmt.Sprintf("%s received, %s sent", bytesText(m.BytesIn), bytesText(m.BytesOut))},
+	}
+	if m.Connections > 0 {
+		summary = append(summary, []string{"Connections", Connections(m, r.Clients)})
 	}
 	if m.GeneratorCPU > 0 {
 		gen := fmt.Sprintf("%s CPU per request, %s busy of %d cores", format.Duration(m.GeneratorCPUPerRequest),
@@ -106,6 +110,17 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	ew.section(p, "Config")
 	ew.table(nil, configRows(r))
 	return ew.err
+}
+
+// Connections says in words how many connections a run with clients
+// clients opened, and, when it opened one per request, that none was kept
+// alive. The text report and the dashboard both show it.
+func Connections(m loadtesting.Metrics, clients int) string {
+	s := fmt.Sprintf("%d opened", m.Connections)
+	if m.Requests > int64(clients) && m.Connections >= m.Requests {
+		s += " (one per request: no connection was kept alive)"
+	}
+	return s
 }
 
 func failed(p palette, m loadtesting.Metrics) string {
