@@ -187,6 +187,34 @@ func TestRun_cancelDuringRateWait(t *testing.T) {
 	})
 }
 
+// TestRun_cancelEndsRequestsInFlightAtOnce cancels the run from inside the
+// 20th request, while the other clients may be starting theirs: every
+// request that waits for its context, however close to the cancel it
+// started, ends at that instant of fake time, not at a later watchdog tick.
+func TestRun_cancelEndsRequestsInFlightAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var arrived atomic.Int64
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := arrived.Add(1)
+			if n == 20 {
+				cancel()
+			}
+			if n >= 20 {
+				<-r.Context().Done()
+			}
+		})
+		rep, err := Run(ctx, plan(h, func(p *Plan) { p.Requests, p.Clients, p.Timeout = 1_000_000, 4, 30*time.Second }))
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Zero(t, rep.Elapsed, "the run's length: the cancel ended it at once")
+		// The 19 answered before the 20th, less up to 3 cut short on the
+		// other clients: cut-short requests are not measurements.
+		assert.GreaterOrEqual(t, rep.Requests, int64(16))
+		assert.LessOrEqual(t, rep.Requests, int64(19))
+		assert.Zero(t, rep.Failed)
+	})
+}
+
 func TestRun_durationBoundsTheClosedModel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(3 * time.Millisecond) })
