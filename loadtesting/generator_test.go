@@ -3,9 +3,12 @@ package loadtesting_test
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -27,42 +30,35 @@ func TestExec_rampAndGenerator(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := loadtesting.Exec(t.Context(), okHandler, tt.cfg)
 			var ce *loadtesting.ConfigError
-			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("err %v, want a ConfigError containing %q", err, tt.wantErr)
-			}
+			assert.True(t, errors.As(err, &ce), "err %v, want a *ConfigError", err)
+			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}
 
-	// 400/s rising to 1200/s over 250ms schedules (400+1200)/2 × 0.25 = 200 requests.
-	res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Rate: 400, RampTo: 1200, Duration: 250 * time.Millisecond, Clients: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := res.Metrics
-	if m.Requests != 200 || res.Config.RampTo != 1200 {
-		t.Errorf("requests %d, stored RampTo %v; want 200 and 1200", m.Requests, res.Config.RampTo)
-	}
-	if m.GeneratorCores < 1 || m.GeneratorCPU < 0 || m.GeneratorBound || m.GeneratorWarning != "" {
-		t.Errorf("generator fields %+v: in-process runs never warn", m)
-	}
-	if !strings.Contains(res.OneLine(), "generator cpu ") {
-		t.Errorf("OneLine %q lacks the generator's CPU per request", res.OneLine())
-	}
-	data, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range []string{`"ramp_to":1200`, `"generator_cpu_ms":`, `"generator_cpu_per_request_ms":`, `"generator_cores":`, `"generator_busy":`, `"generator_bound":false`} {
-		if !strings.Contains(string(data), key) {
-			t.Errorf("JSON lacks %s", key)
+	// In a synctest bubble (fake time) every send leaves when it is due, so
+	// 400/s rising to 1200/s over 250ms sends exactly the (400+1200)/2 ×
+	// 0.25 = 200 requests it schedules.
+	synctest.Test(t, func(t *testing.T) {
+		res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Rate: 400, RampTo: 1200, Duration: 250 * time.Millisecond, Clients: 4})
+		require.NoError(t, err)
+		m := res.Metrics
+		assert.Equal(t, int64(200), m.Requests)
+		assert.Equal(t, 1200.0, res.Config.RampTo, "stored RampTo")
+		assert.GreaterOrEqual(t, m.GeneratorCores, 1)
+		assert.GreaterOrEqual(t, m.GeneratorCPU, time.Duration(0))
+		assert.False(t, m.GeneratorBound, "in-process runs never warn")
+		assert.Empty(t, m.GeneratorWarning, "in-process runs never warn")
+		assert.Contains(t, res.OneLine(), "generator cpu ", "OneLine shows the generator's CPU per request")
+
+		data, err := json.Marshal(res)
+		require.NoError(t, err)
+		for _, key := range []string{`"ramp_to":1200`, `"generator_cpu_ms":`, `"generator_cpu_per_request_ms":`, `"generator_cores":`, `"generator_busy":`, `"generator_bound":false`} {
+			assert.Contains(t, string(data), key)
 		}
-	}
-	var back loadtesting.Result
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back.Metrics.GeneratorCores != m.GeneratorCores || back.Config.RampTo != 1200 ||
-		(back.Metrics.GeneratorCPU-m.GeneratorCPU).Abs() > time.Microsecond {
-		t.Errorf("round trip: %+v, want %+v", back.Metrics, m)
-	}
+		var back loadtesting.Result
+		require.NoError(t, json.Unmarshal(data, &back))
+		assert.Equal(t, m.GeneratorCores, back.Metrics.GeneratorCores, "round trip: GeneratorCores")
+		assert.Equal(t, 1200.0, back.Config.RampTo, "round trip: RampTo")
+		assert.InDelta(t, float64(m.GeneratorCPU), float64(back.Metrics.GeneratorCPU), float64(time.Microsecond), "round trip: GeneratorCPU")
+	})
 }

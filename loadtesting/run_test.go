@@ -11,13 +11,36 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
+
+// Tests about time run their load in a synctest bubble (synctest.Test):
+// the clock is fake and moves only when every goroutine of the run waits,
+// so a handler that sleeps 10ms takes exactly 10ms, and latencies, counts
+// and durations are exact however busy the machine is. The HDR histogram
+// keeps 3 significant digits, so a latency is checked to within 0.1%.
+
+// hdrPrecision is the relative precision of a latency from the histogram.
+const hdrPrecision = 1e-3
+
+// assertLatency checks that got is want to the histogram's precision.
+func assertLatency(t *testing.T, want, got time.Duration, name string) {
+	t.Helper()
+	assert.InEpsilon(t, float64(want), float64(got), hdrPrecision, "%s %v, want %v", name, got, want)
+}
+
+// sleeper answers 200 after sleeping d: in a bubble, exactly d of fake time.
+func sleeper(d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { time.Sleep(d) })
+}
 
 // everyNth fails every n-th request (by arrival) with 503.
 func everyNth(n int64) http.Handler {
@@ -54,61 +77,51 @@ func TestExec_countsAndStatuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := loadtesting.Exec(t.Context(), tt.h, tt.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			m := res.Metrics
-			if m.Requests != tt.wantRequests || m.Failed != tt.wantFailed || m.Succeeded != tt.wantRequests-tt.wantFailed {
-				t.Errorf("requests/succeeded/failed = %d/%d/%d, want %d/%d/%d",
-					m.Requests, m.Succeeded, m.Failed, tt.wantRequests, tt.wantRequests-tt.wantFailed, tt.wantFailed)
-			}
+			assert.Equal(t, tt.wantRequests, m.Requests, "requests")
+			assert.Equal(t, tt.wantFailed, m.Failed, "failed")
+			assert.Equal(t, tt.wantRequests-tt.wantFailed, m.Succeeded, "succeeded")
 			if diff := cmp.Diff(tt.wantStatus, m.StatusCodes); diff != "" {
 				t.Errorf("status codes (-want +got):\n%s", diff)
 			}
-			if m.ErrorRate != tt.wantErrorRate {
-				t.Errorf("ErrorRate = %v, want exactly %v", m.ErrorRate, tt.wantErrorRate)
+			assert.InDelta(t, tt.wantErrorRate, m.ErrorRate, 1e-12, "ErrorRate")
+			assert.Equal(t, tt.wantBytesIn, m.BytesIn, "BytesIn")
+			assert.Len(t, m.Errors, int(min(tt.wantFailed, 100)), "error samples")
+			if m.Succeeded > 0 {
+				assert.Positive(t, m.Throughput, "Throughput with %d successes", m.Succeeded)
 			}
-			if m.BytesIn != tt.wantBytesIn {
-				t.Errorf("BytesIn = %d, want %d", m.BytesIn, tt.wantBytesIn)
-			}
-			if got := int64(len(m.Errors)); got != min(tt.wantFailed, 100) {
-				t.Errorf("%d error samples, want %d", got, min(tt.wantFailed, 100))
-			}
-			if m.Throughput <= 0 && m.Succeeded > 0 {
-				t.Errorf("Throughput = %v with %d successes", m.Throughput, m.Succeeded)
-			}
-			if m.RequestRate < m.Throughput {
-				t.Errorf("RequestRate %v < Throughput %v", m.RequestRate, m.Throughput)
-			}
+			assert.GreaterOrEqual(t, m.RequestRate, m.Throughput, "RequestRate counts failures too")
 		})
 	}
 }
 
+// TestExec_concurrencyReachesButNeverExceedsClients runs handlers that sleep
+// 2ms of fake time: every worker is in its handler at once, so the peak is
+// exactly Clients, and each of the 20 rounds takes exactly 2ms.
 func TestExec_concurrencyReachesButNeverExceedsClients(t *testing.T) {
 	for _, clients := range []int{1, 4, 16} {
 		t.Run(strconv.Itoa(clients), func(t *testing.T) {
-			var inFlight, peak atomic.Int64
-			h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				n := inFlight.Add(1)
-				for {
-					p := peak.Load()
-					if n <= p || peak.CompareAndSwap(p, n) {
-						break
+			synctest.Test(t, func(t *testing.T) {
+				var inFlight, peak atomic.Int64
+				h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					n := inFlight.Add(1)
+					for {
+						p := peak.Load()
+						if n <= p || peak.CompareAndSwap(p, n) {
+							break
+						}
 					}
-				}
-				time.Sleep(2 * time.Millisecond)
-				inFlight.Add(-1)
+					time.Sleep(2 * time.Millisecond)
+					inFlight.Add(-1)
+				})
+				res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: int64(clients * 20), Clients: clients})
+				require.NoError(t, err)
+				assert.Equal(t, int64(clients), peak.Load(), "peak concurrency, want exactly Clients")
+				assert.Equal(t, int64(clients*20), res.Metrics.Requests)
+				assert.Equal(t, 40*time.Millisecond, res.Duration, "20 rounds of 2ms")
+				assert.InDelta(t, float64(clients)*500, res.Metrics.Throughput, 1e-9, "Clients requests every 2ms")
 			})
-			res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: int64(clients * 20), Clients: clients})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := peak.Load(); got != int64(clients) {
-				t.Errorf("peak concurrency %d, want exactly Clients=%d", got, clients)
-			}
-			if res.Metrics.Requests != int64(clients*20) {
-				t.Errorf("Requests = %d, want %d", res.Metrics.Requests, clients*20)
-			}
 		})
 	}
 }
@@ -156,29 +169,17 @@ func TestExec_requestArrivesAsSent(t *testing.T) {
 				c.BaseURL = srv.URL
 			}
 			res, err := loadtesting.Exec(t.Context(), h, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != 30 {
-				t.Fatalf("handler saw %d requests, want 30", len(got))
-			}
+			require.NoError(t, err)
+			require.Len(t, got, 30, "requests the handler saw")
 			for i, g := range got {
 				if diff := cmp.Diff(want, g); diff != "" {
 					t.Fatalf("request %d (-want +got):\n%s", i, diff)
 				}
 			}
-			if res.Metrics.BytesOut != int64(30*len(cfg.Body)) {
-				t.Errorf("BytesOut = %d, want %d", res.Metrics.BytesOut, 30*len(cfg.Body))
-			}
-			if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
-				t.Errorf("stored Authorization = %q, want %q", got, loadtesting.Redacted)
-			}
-			if res.Config.Headers.Get("X-Trace") != "t1" {
-				t.Errorf("stored X-Trace = %q, want t1", res.Config.Headers.Get("X-Trace"))
-			}
-			if cfg.Headers.Get("Authorization") != "Bearer s3cret" {
-				t.Errorf("Exec modified the caller's headers")
-			}
+			assert.Equal(t, int64(30*len(cfg.Body)), res.Metrics.BytesOut, "BytesOut")
+			assert.Equal(t, loadtesting.Redacted, res.Config.Headers.Get("Authorization"), "stored Authorization")
+			assert.Equal(t, "t1", res.Config.Headers.Get("X-Trace"), "stored X-Trace")
+			assert.Equal(t, "Bearer s3cret", cfg.Headers.Get("Authorization"), "the caller's headers, unchanged")
 		})
 	}
 }
@@ -201,24 +202,17 @@ func TestExec_bodyFuncGivesEachRequestItsPayload(t *testing.T) {
 			return []byte(`{"n":` + strconv.FormatInt(i, 10) + `}`), nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(bodies) != 49 {
-		t.Errorf("handler saw %d distinct bodies, want 49", len(bodies))
-	}
+	require.NoError(t, err)
+	assert.Len(t, bodies, 49, "distinct bodies")
 	for b, n := range bodies {
-		if n != 1 {
-			t.Errorf("body %s sent %d times", b, n)
-		}
+		assert.Equal(t, 1, n, "times body %s was sent", b)
 	}
-	if res.Metrics.Failed != 1 || len(res.Metrics.Errors) != 1 {
-		t.Fatalf("failed=%d samples=%d, want 1 payload failure", res.Metrics.Failed, len(res.Metrics.Errors))
-	}
+	require.Equal(t, int64(1), res.Metrics.Failed)
+	require.Len(t, res.Metrics.Errors, 1)
 	e := res.Metrics.Errors[0]
-	if e.Kind != "payload" || e.Request != 7 || !strings.Contains(e.Message, "unexpected EOF") {
-		t.Errorf("payload sample = %+v, want kind payload, request 7, the BodyFunc error", e)
-	}
+	assert.Equal(t, "payload", e.Kind)
+	assert.Equal(t, int64(7), e.Request)
+	assert.Contains(t, e.Message, "unexpected EOF", "the BodyFunc's error")
 }
 
 func TestExec_errorSamplesCappedWithRequestNumbers(t *testing.T) {
@@ -226,228 +220,231 @@ func TestExec_errorSamplesCappedWithRequestNumbers(t *testing.T) {
 		http.Error(w, strings.Repeat("x", 2000), http.StatusInternalServerError)
 	})
 	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 500, Clients: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Metrics.Failed != 500 {
-		t.Errorf("Failed = %d, want 500", res.Metrics.Failed)
-	}
-	if len(res.Metrics.Errors) != 100 {
-		t.Fatalf("%d samples, want 100", len(res.Metrics.Errors))
-	}
+	require.NoError(t, err)
+	assert.Equal(t, int64(500), res.Metrics.Failed)
+	require.Len(t, res.Metrics.Errors, 100)
 	nums := map[int64]bool{}
 	for _, e := range res.Metrics.Errors {
-		if e.Request < 0 || e.Request >= 500 || nums[e.Request] {
-			t.Errorf("sample request number %d out of range or repeated", e.Request)
-		}
+		assert.True(t, e.Request >= 0 && e.Request < 500 && !nums[e.Request], "sample request number %d out of range or repeated", e.Request)
 		nums[e.Request] = true
-		if e.Status != 500 || e.Kind != "status" || len(e.Body) != 512 {
-			t.Errorf("sample %+v: want status 500, kind status, 512-byte body (got %d)", e.Message, len(e.Body))
-		}
+		assert.Equal(t, 500, e.Status)
+		assert.Equal(t, "status", e.Kind)
+		assert.Len(t, e.Body, 512, "a sample keeps the first 512 bytes of the body")
 	}
 }
 
+// TestExec_panicsAndHungHandlersAreCounted: of every 10 requests one
+// panics, one waits for its context (the 50ms timeout ends it), and the
+// third of the run ignores its context until the test ends (the run
+// abandons it). Fake time makes every other request answer at once.
 func TestExec_panicsAndHungHandlersAreCounted(t *testing.T) {
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	var n atomic.Int64
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch n.Add(1) % 10 {
-		case 1:
-			panic("boom")
-		case 2:
-			<-r.Context().Done() // hangs until the timeout cancels it
-			return
-		case 3:
-			if n.Load() < 10 {
-				<-release // ignores its context entirely
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) }) // runs in the bubble, before synctest waits for the abandoned handler
+		var n atomic.Int64
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			k := n.Add(1)
+			switch k % 10 {
+			case 1:
+				panic("boom")
+			case 2:
+				<-r.Context().Done() // hangs until the timeout cancels it
+				return
+			case 3:
+				if k < 10 {
+					<-release // ignores its context entirely
+				}
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+		res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 100, Clients: 4, Timeout: 50 * time.Millisecond})
+		require.NoError(t, err)
+		m := res.Metrics
+		assert.Equal(t, int64(100), m.Requests)
+		assert.Equal(t, int64(21), m.Failed)
+		kinds := map[string]int{}
+		for _, e := range m.Errors {
+			kinds[e.Kind]++
+			if e.Kind == "panic" {
+				assert.Contains(t, e.Message, "boom", "a panic sample names the panic value")
 			}
 		}
-		w.WriteHeader(http.StatusOK)
+		assert.Equal(t, map[string]int{"panic": 10, "timeout": 11}, kinds, "failures by kind")
+		assert.Equal(t, map[int]int64{0: 21, 200: 79}, m.StatusCodes)
 	})
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 100, Clients: 4, Timeout: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := res.Metrics
-	if m.Requests != 100 {
-		t.Errorf("Requests = %d, want 100", m.Requests)
-	}
-	kinds := map[string]int{}
-	for _, e := range m.Errors {
-		kinds[e.Kind]++
-	}
-	if kinds["panic"] != 10 || kinds["timeout"] != 11 || m.Failed != 21 {
-		t.Errorf("failures by kind %v (failed %d), want 10 panic and 11 timeout", kinds, m.Failed)
-	}
-	for _, e := range m.Errors {
-		if e.Kind == "panic" && !strings.Contains(e.Message, "boom") {
-			t.Errorf("panic sample message %q lacks the panic value", e.Message)
-		}
-	}
 }
 
 func TestExec_cancelReturnsPromptlyWithPartialResult(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	var served atomic.Int64
-	// From the 20th request on, handlers answer only when their request's
-	// context ends, so Exec returns only if the cancel reaches the requests
-	// in flight and stops the rest (a regression hangs here).
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := served.Add(1)
-		if n == 20 {
-			cancel()
-		}
-		if n >= 20 {
-			<-r.Context().Done()
-		}
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var served atomic.Int64
+		// From the 20th request on, handlers answer only when their request's
+		// context ends, so Exec returns at once only if the cancel reaches the
+		// requests in flight and stops the rest. (Without that, they would
+		// end only at the 30s default timeout, of fake time.)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := served.Add(1)
+			if n == 20 {
+				cancel()
+			}
+			if n >= 20 {
+				<-r.Context().Done()
+			}
+		})
+		res, err := loadtesting.Exec(ctx, h, loadtesting.Config{Requests: 1_000_000, Clients: 4})
+		assert.ErrorIs(t, err, context.Canceled)
+		require.NotNil(t, res, "a partial result")
+		assert.Zero(t, res.Duration, "the run's length: the cancel ended it at once")
+		// The 19 requests before the 20th were answered, but up to 3 were
+		// still in flight on other clients when the cancel came: those are
+		// cut short, and cut-short requests are not measurements.
+		assert.GreaterOrEqual(t, res.Metrics.Requests, int64(16))
+		assert.LessOrEqual(t, res.Metrics.Requests, int64(19))
+		assert.Zero(t, res.Metrics.Failed, "requests cut short by the cancellation counted as failures")
 	})
-	res, err := loadtesting.Exec(ctx, h, loadtesting.Config{Requests: 1_000_000, Clients: 4})
-	if err != context.Canceled {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if res == nil {
-		t.Fatal("no partial result")
-	}
-	if res.Metrics.Requests < 15 || res.Metrics.Requests >= 20 {
-		t.Errorf("partial result has %d requests, want the ones answered before the cancel (15..19)", res.Metrics.Requests)
-	}
-	if res.Metrics.Failed != 0 {
-		t.Errorf("requests cut short by the cancellation counted as %d failures", res.Metrics.Failed)
-	}
 }
 
-func TestExec_percentilesOrdered(t *testing.T) {
-	var n atomic.Int64
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(time.Duration(n.Add(1)%7) * 200 * time.Microsecond)
-	})
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 700, Clients: 7})
-	if err != nil {
-		t.Fatal(err)
+// TestExec_latencies runs handlers that sleep a known time of the fake
+// clock, so every percentile, the run's length and its rates are exact.
+func TestExec_latencies(t *testing.T) {
+	type percentiles struct{ Min, P50, P75, P90, P99, Max time.Duration }
+	const ms = time.Millisecond
+	tests := []struct {
+		name         string
+		h            func() http.Handler
+		cfg          loadtesting.Config
+		want         percentiles
+		wantDuration time.Duration // 0: not known in advance
+	}{
+		// 200 requests in rounds of 10, 10ms each.
+		{"10ms handler", func() http.Handler { return sleeper(10 * ms) }, loadtesting.Config{Requests: 200, Clients: 10},
+			percentiles{10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms}, 200 * ms},
+		// 100 requests each of 200µs, 400µs, ... 1400µs: the 350th of the
+		// 700 is the last of the 800µs ones, the 525th a 1200µs one.
+		{"seven latencies", func() http.Handler {
+			var n atomic.Int64
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(time.Duration(n.Add(1)%7+1) * 200 * time.Microsecond)
+			})
+		}, loadtesting.Config{Requests: 700, Clients: 7},
+			percentiles{200 * time.Microsecond, 800 * time.Microsecond, 1200 * time.Microsecond, 1400 * time.Microsecond, 1400 * time.Microsecond, 1400 * time.Microsecond},
+			0}, // the clients' shares of the work depend on who arrives first
+		// One client, a 20ms handler, sends due every 5ms: request i is sent
+		// at 20i ms, 15i ms late, and its latency counts from when it was due
+		// (coordinated omission): 15i+20 ms, so the 10th is 155ms, the 15th
+		// 230ms and the 20th 305ms.
+		{"latency counts from the scheduled send", func() http.Handler { return sleeper(20 * ms) },
+			loadtesting.Config{Rate: 200, Requests: 20, Clients: 1},
+			percentiles{20 * ms, 155 * ms, 230 * ms, 275 * ms, 305 * ms, 305 * ms}, 400 * ms},
 	}
-	l := res.Metrics.Latency
-	seq := []time.Duration{l.Min, l.P50, l.P75, l.P90, l.P95, l.P99, l.P999, l.Max}
-	for i := 1; i < len(seq); i++ {
-		if seq[i] < seq[i-1] {
-			t.Errorf("latencies not ordered: %v", seq)
-		}
-	}
-	if l.Min <= 0 || l.Mean < l.Min || l.Mean > l.Max {
-		t.Errorf("min %v mean %v max %v inconsistent", l.Min, l.Mean, l.Max)
-	}
-	if got := res.Percentile(99); got != l.P99 {
-		t.Errorf("Percentile(99) = %v, Latency.P99 = %v", got, l.P99)
-	}
-	if res.Percentile(100) != l.Max {
-		t.Errorf("Percentile(100) = %v, want Max %v", res.Percentile(100), l.Max)
-	}
-}
-
-func TestExec_latencyAccuracyOnSleepingHandler(t *testing.T) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(10 * time.Millisecond) })
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 200, Clients: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p50 := res.Metrics.Latency.P50; p50 < 10*time.Millisecond || p50 > 11*time.Millisecond {
-		t.Errorf("p50 %v of a 10ms handler, want within [10ms, 11ms]", p50)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				res, err := loadtesting.Exec(t.Context(), tt.h(), tt.cfg)
+				require.NoError(t, err)
+				l := res.Metrics.Latency
+				got := percentiles{l.Min, l.P50, l.P75, l.P90, l.P99, l.Max}
+				for _, p := range []struct {
+					name      string
+					want, got time.Duration
+				}{
+					{"min", tt.want.Min, got.Min}, {"p50", tt.want.P50, got.P50}, {"p75", tt.want.P75, got.P75},
+					{"p90", tt.want.P90, got.P90}, {"p99", tt.want.P99, got.P99}, {"max", tt.want.Max, got.Max},
+				} {
+					assertLatency(t, p.want, p.got, p.name)
+				}
+				assert.Equal(t, l.P99, res.Percentile(99), "Percentile(99) and Latency.P99")
+				assert.Equal(t, l.Max, res.Percentile(100), "Percentile(100) and Latency.Max")
+				if tt.wantDuration > 0 {
+					assert.Equal(t, tt.wantDuration, res.Duration, "the run's length")
+					assert.InDelta(t, float64(tt.cfg.Requests)/tt.wantDuration.Seconds(), res.Metrics.Throughput, 1e-9, "throughput")
+				}
+			})
+		})
 	}
 }
 
 func TestExec_durationBoundsTheRun(t *testing.T) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(time.Millisecond) })
-	// No request count: only the Duration can end this run (a regression hangs).
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Duration: 200 * time.Millisecond, Clients: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Duration < 200*time.Millisecond {
-		t.Errorf("run lasted %v, want at least its 200ms Duration", res.Duration)
-	}
-	if res.Metrics.Requests < 2 {
-		t.Errorf("only %d requests in 200ms", res.Metrics.Requests)
-	}
-	// With a count too, the first bound reached wins.
-	res, err = loadtesting.Exec(t.Context(), h, loadtesting.Config{Duration: time.Hour, Requests: 10, Clients: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Metrics.Requests != 10 {
-		t.Errorf("Requests = %d with Requests 10 and Duration 1h, want 10", res.Metrics.Requests)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		// No request count: only the Duration can end this run. Each of the
+		// 2 clients sends back to back, 3ms a request: the ones sent at
+		// 198ms end at 201ms, and none starts after 200ms.
+		res, err := loadtesting.Exec(t.Context(), sleeper(3*time.Millisecond), loadtesting.Config{Duration: 200 * time.Millisecond, Clients: 2})
+		require.NoError(t, err)
+		assert.Equal(t, int64(2*67), res.Metrics.Requests)
+		assert.Equal(t, 201*time.Millisecond, res.Duration)
+
+		// With a count too, the first bound reached wins.
+		res, err = loadtesting.Exec(t.Context(), sleeper(3*time.Millisecond), loadtesting.Config{Duration: time.Hour, Requests: 10, Clients: 2})
+		require.NoError(t, err)
+		assert.Equal(t, int64(10), res.Metrics.Requests)
+		assert.Equal(t, 15*time.Millisecond, res.Duration)
+	})
 }
 
 func TestExec_rateSchedulesSends(t *testing.T) {
-	var mu sync.Mutex
-	var arrivals []time.Time
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		arrivals = append(arrivals, time.Now())
-		mu.Unlock()
-	})
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Rate: 200, Requests: 40, Clients: 4})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name         string
+		cfg          loadtesting.Config
+		wantRequests int
+	}{
+		// The last of 40 requests at 200/s is due 195ms after the first.
+		{"count", loadtesting.Config{Rate: 200, Requests: 40, Clients: 4}, 40},
+		// Rate with Duration: the schedule stops at the duration, after the
+		// request due at 290ms.
+		{"duration", loadtesting.Config{Rate: 100, Duration: 300 * time.Millisecond, Clients: 2}, 30},
+		// 100/s rising to 300/s over 500ms: (100+300)/2 × 0.5s.
+		{"ramp", loadtesting.Config{Rate: 100, RampTo: 300, Duration: 500 * time.Millisecond, Clients: 3}, 100},
 	}
-	if res.Metrics.Requests != 40 {
-		t.Fatalf("Requests = %d, want 40", res.Metrics.Requests)
-	}
-	// 40 requests at 200/s: the last is scheduled 195ms after the first.
-	span := arrivals[len(arrivals)-1].Sub(arrivals[0])
-	if span < 190*time.Millisecond {
-		t.Errorf("40 requests at 200/s arrived within %v, want at least 190ms", span)
-	}
-
-	// Rate with Duration: the schedule stops at the duration.
-	res, err = loadtesting.Exec(t.Context(), h, loadtesting.Config{Rate: 100, Duration: 300 * time.Millisecond, Clients: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := res.Metrics.Requests; n != 30 {
-		t.Errorf("Rate 100 for 300ms sent %d requests, want 30", n)
-	}
-}
-
-func TestExec_rateMeasuresFromScheduledTime(t *testing.T) {
-	// One client, a handler that takes 20ms, scheduled every 5ms: requests
-	// queue behind each other, and latency must include that queueing
-	// (coordinated omission), growing far beyond the handler's 20ms.
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(20 * time.Millisecond) })
-	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Rate: 200, Requests: 20, Clients: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if max := res.Metrics.Latency.Max; max < 200*time.Millisecond {
-		t.Errorf("max latency %v; with queueing behind a 20ms handler at 5ms intervals it must exceed 200ms", max)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				var mu sync.Mutex
+				var arrivals []time.Duration
+				h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					arrivals = append(arrivals, time.Since(start))
+					mu.Unlock()
+				})
+				res, err := loadtesting.Exec(t.Context(), h, tt.cfg)
+				require.NoError(t, err)
+				assert.Equal(t, int64(tt.wantRequests), res.Metrics.Requests)
+				require.Len(t, arrivals, tt.wantRequests)
+				// Request n is due when n requests have been due before it:
+				// at rate r(t) = r0 + k·t, n = r0·t + k·t²/2.
+				r0 := tt.cfg.Rate
+				k := 0.0
+				if tt.cfg.RampTo > 0 {
+					k = (tt.cfg.RampTo - tt.cfg.Rate) / tt.cfg.Duration.Seconds()
+				}
+				for n, got := range arrivals {
+					due := got.Seconds()
+					assert.InDelta(t, float64(n), r0*due+k*due*due/2, 1e-6, "request %d arrived at %v", n, got)
+				}
+				assert.Equal(t, arrivals[len(arrivals)-1], res.Duration, "the run ends with its last, instant, request")
+			})
+		})
 	}
 }
 
 func TestExec_httpMatchesInProcess(t *testing.T) {
 	cfg := loadtesting.Config{Requests: 400, Clients: 8, Path: "/x"}
 	inproc, err := loadtesting.Exec(t.Context(), everyNth(4), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(everyNth(4))
 	t.Cleanup(srv.Close)
 	cfg.BaseURL = srv.URL
 	remote, err := loadtesting.Exec(t.Context(), nil, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff(inproc.Metrics.StatusCodes, remote.Metrics.StatusCodes); diff != "" {
 		t.Errorf("status codes in-process vs http (-in +http):\n%s", diff)
 	}
-	if inproc.Metrics.BytesIn != remote.Metrics.BytesIn {
-		t.Errorf("BytesIn in-process %d, http %d", inproc.Metrics.BytesIn, remote.Metrics.BytesIn)
-	}
-	if !inproc.InProcess || remote.InProcess {
-		t.Errorf("InProcess flags %v/%v, want true/false", inproc.InProcess, remote.InProcess)
-	}
-	if remote.URL != srv.URL+"/x" || inproc.URL != "/x" {
-		t.Errorf("URLs %q and %q", inproc.URL, remote.URL)
-	}
+	assert.Equal(t, inproc.Metrics.BytesIn, remote.Metrics.BytesIn, "BytesIn in-process and over HTTP")
+	assert.True(t, inproc.InProcess, "in-process run: InProcess")
+	assert.False(t, remote.InProcess, "HTTP run: InProcess")
+	assert.Equal(t, "/x", inproc.URL)
+	assert.Equal(t, srv.URL+"/x", remote.URL)
 }
 
 func TestExec_transportErrorsAreCounted(t *testing.T) {
@@ -455,15 +452,12 @@ func TestExec_transportErrorsAreCounted(t *testing.T) {
 	url := srv.URL
 	srv.Close() // nothing listens there now
 	res, err := loadtesting.Exec(t.Context(), nil, loadtesting.Config{BaseURL: url, Requests: 5, Clients: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Metrics.Failed != 5 || res.Metrics.StatusCodes[0] != 5 {
-		t.Fatalf("failed %d, status %v; want 5 failures with no response", res.Metrics.Failed, res.Metrics.StatusCodes)
-	}
-	if e := res.Metrics.Errors[0]; e.Kind != "transport" || !strings.Contains(e.Message, "refused") {
-		t.Errorf("sample %+v, want a transport error naming the refused connection", e)
-	}
+	require.NoError(t, err)
+	require.Equal(t, int64(5), res.Metrics.Failed)
+	require.Equal(t, int64(5), res.Metrics.StatusCodes[0], "requests with no response")
+	e := res.Metrics.Errors[0]
+	assert.Equal(t, "transport", e.Kind)
+	assert.Contains(t, e.Message, "refused", "the error names the refused connection")
 }
 
 func TestResult_JSONRoundTrip(t *testing.T) {
@@ -471,54 +465,36 @@ func TestResult_JSONRoundTrip(t *testing.T) {
 		Name: "checkout", Requests: 90, Clients: 3, Path: "/t/{id}", PathParams: map[string]string{"id": "7"},
 		Headers: http.Header{"X-Api-Key": {"k"}, "Accept": {"application/json"}}, Tags: []string{"smoke"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, key := range []string{`"schema":1`, `"p95_ms":`, `"status_codes":{"200":60,"503":30}`, `"started_at":`, `"histogram":"`, `"error_rate":`, `"protocol":"in-process"`, `"connections":0`} {
-		if !strings.Contains(string(b), key) {
-			t.Errorf("JSON lacks %s:\n%s", key, b)
-		}
+		assert.Contains(t, string(b), key)
 	}
-	if strings.Contains(string(b), `"k"`) {
-		t.Errorf("JSON contains the API key value:\n%s", b)
-	}
+	assert.NotContains(t, string(b), `"k"`, "the API key's value")
 	var back loadtesting.Result
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(b, &back))
 	if diff := cmp.Diff(res, &back, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	if back.Protocol != loadtesting.ProtocolInProcess {
-		t.Errorf("Protocol %q after the round trip, want %q", back.Protocol, loadtesting.ProtocolInProcess)
-	}
-	if back.Percentile(99.9) != res.Percentile(99.9) {
-		t.Errorf("histogram did not survive the round trip")
-	}
+	assert.Equal(t, loadtesting.ProtocolInProcess, back.Protocol, "Protocol after the round trip")
+	assert.Equal(t, res.Percentile(99.9), back.Percentile(99.9), "the histogram survives the round trip")
 
 	bad := strings.Replace(string(b), `"schema":1`, `"schema":99`, 1)
-	if err := json.Unmarshal([]byte(bad), &back); err == nil || !strings.Contains(err.Error(), "schema 99") {
-		t.Errorf("unknown schema: err = %v, want one naming schema 99", err)
-	}
+	assert.ErrorContains(t, json.Unmarshal([]byte(bad), &back), "schema 99")
 }
 
 func TestResult_IDsSortByStart(t *testing.T) {
-	var ids []string
-	for range 3 {
-		res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 1})
-		if err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		var ids []string
+		for range 3 {
+			res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 1})
+			require.NoError(t, err)
+			ids = append(ids, res.ID)
+			time.Sleep(time.Millisecond) // IDs carry their start to the millisecond
 		}
-		ids = append(ids, res.ID)
-		time.Sleep(2 * time.Millisecond)
-	}
-	if !(ids[0] < ids[1] && ids[1] < ids[2]) {
-		t.Errorf("ids not sorted by start: %v", ids)
-	}
+		assert.IsIncreasing(t, ids, "ids sort by start")
+	})
 }
 
 func TestExec_resultHoldsNoQuerySecrets(t *testing.T) {
@@ -527,29 +503,20 @@ func TestExec_resultHoldsNoQuerySecrets(t *testing.T) {
 	res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{
 		Requests: 1, Clients: 1, Query: map[string][]string{"access_token": {"s3cr3t"}, "page": {"2"}},
 	})
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	assert.Equal(t, "s3cr3t", got, "the handler sees the real access_token")
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	for _, out := range []string{res.URL, string(b), res.OneLine()} {
+		assert.NotContains(t, out, "s3cr3t", "the returned Result keeps the secret")
 	}
-	if got != "s3cr3t" {
-		t.Errorf("handler saw access_token %q, want the real value s3cr3t", got)
-	}
-	b, _ := json.Marshal(res)
-	if strings.Contains(res.URL, "s3cr3t") || strings.Contains(string(b), "s3cr3t") || strings.Contains(res.OneLine(), "s3cr3t") {
-		t.Errorf("the returned Result keeps the secret: URL %q\n%s", res.URL, b)
-	}
-	if !strings.Contains(res.URL, "page=2") {
-		t.Errorf("URL %q lost the harmless query", res.URL)
-	}
+	assert.Contains(t, res.URL, "page=2", "the harmless query")
 }
 
 func TestExec_clientsReportsTheConcurrencyUsed(t *testing.T) {
 	res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 3, Clients: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Clients != 3 {
-		t.Errorf("Clients = %d for 3 requests with 50 clients configured, want 3 (no more can run)", res.Clients)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Clients, "3 requests with 50 clients configured: no more than 3 can run")
 }
 
 func TestExec_authRunsOnceAndItsHeadersGoEverywhere(t *testing.T) {
@@ -569,18 +536,12 @@ func TestExec_authRunsOnceAndItsHeadersGoEverywhere(t *testing.T) {
 			return http.Header{"authorization": {"Bearer t0ken"}}, nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls.Load() != 1 || served.Load() != 50 || bad.Load() != 0 {
-		t.Errorf("Auth called %d times, %d served, %d without its header; want 1, 50, 0", calls.Load(), served.Load(), bad.Load())
-	}
-	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
-		t.Errorf("stored Authorization %q, want it redacted", got)
-	}
-	if len(caller) != 1 {
-		t.Errorf("Exec changed the caller's Headers: %v", caller)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), calls.Load(), "Auth calls")
+	assert.Equal(t, int64(50), served.Load(), "requests served")
+	assert.Zero(t, bad.Load(), "requests without Auth's header or the caller's")
+	assert.Equal(t, loadtesting.Redacted, res.Config.Headers.Get("Authorization"), "stored Authorization")
+	assert.Equal(t, http.Header{"X-Trace": {"t1"}}, caller, "the caller's Headers, unchanged")
 
 	tests := []struct {
 		name    string
@@ -595,12 +556,9 @@ func TestExec_authRunsOnceAndItsHeadersGoEverywhere(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			served.Store(0)
 			res, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Requests: 5, Auth: tt.auth})
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || res != nil {
-				t.Errorf("Exec = %v, %v; want no result and an error containing %q", res, err, tt.wantErr)
-			}
-			if served.Load() != 0 {
-				t.Errorf("%d requests sent after Auth failed", served.Load())
-			}
+			assert.ErrorContains(t, err, tt.wantErr)
+			assert.Nil(t, res, "no result")
+			assert.Zero(t, served.Load(), "requests sent after Auth failed")
 		})
 	}
 }

@@ -309,6 +309,12 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 	}
 	w.state.Store(stateInFlight)
 	w.cur.Store(rc)
+	if r.ctx.Err() != nil {
+		// The run was cancelled as this request started, and the watchdog's
+		// scan of the requests in flight may have just missed it: cancel it
+		// now rather than at the watchdog's next tick.
+		rc.cancel(context.Cause(r.ctx))
+	}
 	var out Outcome
 	var err error
 	if fast != nil {

@@ -64,6 +64,11 @@ const fineWait = 2 * time.Millisecond
 // wait blocks until sched, or returns false when ctx ends first. Long waits
 // sleep on a Go timer, which ctx can interrupt, until fineWait before sched;
 // the rest is slept on the worker's precise timer, with no spinning.
+//
+// The precise timer counts on the kernel's monotonic clock, so it is used
+// only when sched carries a monotonic reading too. Times made inside a
+// testing/synctest bubble carry none (their clock is fake), and there Go's
+// timers, which follow the fake clock exactly, do all the waiting.
 func (pc *pacer) wait(ctx context.Context, sched time.Time) bool {
 	wait := time.Until(sched)
 	if wait > fineWait {
@@ -81,6 +86,9 @@ func (pc *pacer) wait(ctx context.Context, sched time.Time) bool {
 	}
 	if wait <= 0 {
 		return true
+	}
+	if pc.hr == nil && !pc.noHR {
+		pc.noHR = !hasMonotonic(sched)
 	}
 	if pc.hr == nil && !pc.noHR {
 		pc.hr = newHRTimer()
@@ -111,3 +119,7 @@ func (pc *pacer) close() {
 		pc.hr.close()
 	}
 }
+
+// hasMonotonic reports whether t carries a monotonic clock reading, which
+// Round(0) strips.
+func hasMonotonic(t time.Time) bool { return t != t.Round(0) }

@@ -60,13 +60,12 @@ func (s *server) userFromToken(token string) (email string, ok bool) {
 	if !found {
 		return "", false
 	}
-	enc := base64.RawURLEncoding
-	rawEmail, err := enc.DecodeString(payload)
-	if err != nil {
+	rawEmail, ok := decodeCanonical(payload)
+	if !ok {
 		return "", false
 	}
-	rawSig, err := enc.DecodeString(sig)
-	if err != nil {
+	rawSig, ok := decodeCanonical(sig)
+	if !ok {
 		return "", false
 	}
 	email = string(rawEmail)
@@ -77,6 +76,20 @@ func (s *server) userFromToken(token string) (email string, ok bool) {
 		return "", false
 	}
 	return email, true
+}
+
+// decodeCanonical decodes s, unpadded base64url, only when s is exactly how
+// token encodes those bytes, so each token has one spelling: strict decoding
+// rejects a last character whose unused low bits are not zero (which lenient
+// decoding ignores), and the round trip rejects the CR and LF that the
+// decoder skips.
+func decodeCanonical(s string) ([]byte, bool) {
+	enc := base64.RawURLEncoding.Strict()
+	b, err := enc.DecodeString(s)
+	if err != nil || enc.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
 }
 
 // RequireAuth is middleware that lets a request through to next only with an

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,41 +38,51 @@ func parseEvents(t testing.TB, body string) []workerEvent {
 	return events
 }
 
+// TestWorkerStream_count streams in a synctest bubble, where the ticker
+// runs on a fake clock: event n is stamped exactly n ticks after the
+// request, and the default pace costs no real time.
 func TestWorkerStream_count(t *testing.T) {
 	tests := []struct {
 		name    string
-		h       http.Handler
+		opts    options
 		query   string
 		wantSeq []int
 	}{
-		{"three events at the default pace", Router(), "?count=3", []int{1, 2, 3}},
-		{"one event", newRouter(options{tick: time.Millisecond}), "?count=1", []int{1}},
-		{"ten events", newRouter(options{tick: time.Millisecond}), "?count=10", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{"three events at the default pace", options{}, "?count=3", []int{1, 2, 3}},
+		{"one event", options{tick: time.Millisecond}, "?count=1", []int{1}},
+		{"ten events", options{tick: time.Millisecond}, "?count=10", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, tt.h, http.MethodGet, "/events/worker/stream"+tt.query, "", "")
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d, want 200 (body %s)", rec.Code, rec.Body)
-			}
-			for k, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache"} {
-				if got := rec.Header().Get(k); got != want {
-					t.Errorf("%s %q, want %q", k, got, want)
+			synctest.Test(t, func(t *testing.T) {
+				s := newServer(tt.opts)
+				start := time.Now()
+				rec := serve(t, s.routes(), http.MethodGet, "/events/worker/stream"+tt.query, "", "")
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status %d, want 200 (body %s)", rec.Code, rec.Body)
 				}
-			}
-			if !rec.Flushed {
-				t.Errorf("response was never flushed")
-			}
-			var seq []int
-			for _, ev := range parseEvents(t, rec.Body.String()) {
-				seq = append(seq, ev.Seq)
-				if ev.Worker != "worker-1" || ev.Time.IsZero() {
-					t.Errorf("event %+v, want worker %q and a time", ev, "worker-1")
+				for k, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache"} {
+					if got := rec.Header().Get(k); got != want {
+						t.Errorf("%s %q, want %q", k, got, want)
+					}
 				}
-			}
-			if diff := cmp.Diff(tt.wantSeq, seq); diff != "" {
-				t.Errorf("event seq (-want +got):\n%s", diff)
-			}
+				if !rec.Flushed {
+					t.Errorf("response was never flushed")
+				}
+				var seq []int
+				for _, ev := range parseEvents(t, rec.Body.String()) {
+					seq = append(seq, ev.Seq)
+					if want := start.Add(time.Duration(ev.Seq) * s.tick).UTC(); ev.Worker != "worker-1" || !ev.Time.Equal(want) {
+						t.Errorf("event %+v, want worker %q and time %v (%d ticks of %v in)", ev, "worker-1", want, ev.Seq, s.tick)
+					}
+				}
+				if diff := cmp.Diff(tt.wantSeq, seq); diff != "" {
+					t.Errorf("event seq (-want +got):\n%s", diff)
+				}
+				if got, want := time.Since(start), time.Duration(len(tt.wantSeq))*s.tick; got != want {
+					t.Errorf("the stream took %v, want %d ticks of %v", got, len(tt.wantSeq), s.tick)
+				}
+			})
 		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/apiload/apiload/examples/myapp/app"
 	"github.com/apiload/apiload/loadtesting"
@@ -16,12 +15,19 @@ import (
 )
 
 // These are the example app's load tests: `go test -run Load -v ./examples/...`
-// runs them and prints each run's summary. The latency goals are generous,
-// since CI machines are shared; tighten them on a quiet machine of your own.
+// runs them and prints each run's summary. They check what must hold under
+// load: every request answered, with the status it should have.
+//
+// They set no latency goal. This repository's tests run on shared machines
+// next to other tests, where a wall-clock goal would fail now and then, so
+// the app's latency is measured by a benchmark instead:
+// `go test -run '^$' -bench MyappLoad ./bench/` reports p50, p95 and p99 per
+// route. In your own project, on a CI runner of its own, a goal reads:
+//
+//	loadassert.P95Below(t, res, 50*time.Millisecond)
 
 func TestHealthLoad(t *testing.T) {
 	res := loadtesting.Run(t, app.Router(), loadtesting.Config{Path: "/health/", Requests: 500, Clients: 10})
-	loadassert.P95Below(t, res, 50*time.Millisecond)
 	loadassert.NoErrors(t, res)
 	loadassert.StatusCodesIn(t, res, http.StatusOK)
 }
@@ -33,8 +39,8 @@ func TestTaskStatusLoad(t *testing.T) {
 		Requests:   500,
 		Clients:    5,
 	})
-	loadassert.P99Below(t, res, 100*time.Millisecond)
 	loadassert.ErrorRateBelow(t, res, 0.01)
+	loadassert.StatusCodesIn(t, res, http.StatusOK)
 }
 
 func TestEnqueueLoad(t *testing.T) {
@@ -74,7 +80,6 @@ func TestCurrentUserLoad(t *testing.T) {
 		Clients:  5,
 	})
 	loadassert.NoErrors(t, res)
-	loadassert.P95Below(t, res, 50*time.Millisecond)
 	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
 		t.Errorf("the stored run keeps Authorization %q, want it redacted", got)
 	}
@@ -108,7 +113,7 @@ func TestHealthOverHTTPLoad(t *testing.T) {
 	t.Cleanup(srv.Close)
 	res := loadtesting.Run(t, nil, loadtesting.Config{BaseURL: srv.URL, Path: "/health/", Requests: 500, Clients: 10})
 	loadassert.NoErrors(t, res)
-	loadassert.P95Below(t, res, 100*time.Millisecond)
+	loadassert.StatusCodesIn(t, res, http.StatusOK)
 	if res.InProcess {
 		t.Error("a run with BaseURL reported InProcess")
 	}
