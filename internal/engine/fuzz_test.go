@@ -136,16 +136,7 @@ const h1FuzzHang = 10 * time.Second
 // scriptedServer answers every request on loopback with the same bytes,
 // whatever they are, then closes the connection. It reads the whole
 // request head first, so the close is a FIN, never a reset that could cut
-// the response short.
-//
-// It closes rather than half-closes (CloseWrite, then read until the
-// client closes). After a half-close, when the FIN arrives together with a
-// keep-alive response's last bytes, the lean client's next request on that
-// connection waits until its deadline: connIO waits for the socket to
-// become readable after its write, and that readiness was already used up
-// by the read that took the response. net/http sees the end of file at
-// once and retries. That is the socket layer's behaviour, not the parser's
-// that this target is about.
+// the response short. (A half-close is a case of TestHTTP_parity.)
 type scriptedServer struct {
 	ln   net.Listener
 	resp atomic.Pointer[[]byte]

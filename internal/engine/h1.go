@@ -43,7 +43,6 @@ type h1Sender struct {
 	wbuf     []byte
 	prefix   []byte
 	reused   bool      // conn has carried a response already
-	lastSent time.Time // when the previous request was sent (engine requests)
 	deadline time.Time // the deadline set on conn
 	slack    time.Duration
 
@@ -69,15 +68,6 @@ const h1MaxHeaderBytes = 1 << 20
 // h1MaxChunkLine bounds a chunk size line, extensions included, as
 // net/http's chunked reader does.
 const h1MaxChunkLine = 4096
-
-// h1IdleCheck is how long a connection must have been idle for the lean
-// client to check, before reusing it, that the server has not closed it:
-// it costs a system call, and no server closes an idle connection on a
-// timeout this soon. (Idle is at most the time since the previous request
-// was sent.) A server that closes every connection right after its
-// response meets the retry rule instead; net/http only notices such a
-// close in a race too.
-const h1IdleCheck = time.Millisecond
 
 // h1Max1xx bounds informational responses before the final one.
 const h1Max1xx = 5
@@ -286,8 +276,8 @@ func (s *h1Sender) request(body []byte) []byte {
 // others get.
 var errStaleConn = errors.New("keep-alive connection closed by the server before a response")
 
-// do sends one request and reads its response. A reused connection that
-// sat idle is first checked for a close by the server (connIO.send):
+// do sends one request and reads its response. A reused connection is
+// first checked for a close by the server (connIO.send):
 // if it was closed, the request goes on a new connection and nothing is
 // counted but the connection. When a reused connection fails before any
 // byte of the response, the request is sent once more on a new connection
@@ -309,11 +299,6 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 	}
 	deadline, hasDeadline := ctx.Deadline()
 	wire := s.request(body)
-	idle := true
-	if rc != nil {
-		idle = rc.sent.Sub(s.lastSent) >= h1IdleCheck
-		s.lastSent = rc.sent
-	}
 	for attempt := 0; ; attempt++ {
 		if s.conn != nil && s.br.Buffered() > 0 {
 			s.closeConn() // bytes nobody asked for: the connection is out of step
@@ -332,9 +317,13 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 			s.conn.SetDeadline(s.deadline)
 		}
 		// Written by the first read, which then waits for the answer; on a
-		// reused connection that sat idle, only once it is known to be
-		// still open.
-		err := s.cio.send(wire, reused && idle)
+		// reused connection, only once it is known to be still open. The
+		// check costs a system call, but it cannot be skipped however
+		// recently the connection was used: a server that half-closes
+		// with its response's last bytes leaves an end of file whose
+		// readiness the read of that response already used up, so a
+		// request written to it would wait, unanswered, for its timeout.
+		err := s.cio.send(wire, reused)
 		started := false
 		var keep bool
 		if err == nil {

@@ -190,6 +190,16 @@ func TestHTTP_parity(t *testing.T) {
 		{name: "keep-alive limit of 3 requests, the last saying Connection: close",
 			serve:    respondThenClose(3, okResp, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
 			requests: 7, want: parityOutcome{Status: map[int]int64{200: 7}, BytesIn: 14}, conns: [2]int64{3, 3}},
+		{name: "half-closes with the response's last bytes", serve: func(_ *script, c net.Conn, br *bufio.Reader) {
+			if _, err := readRequest(br); err != nil {
+				return
+			}
+			if _, err := io.WriteString(c, okResp); err != nil {
+				return
+			}
+			c.(*net.TCPConn).CloseWrite()
+			io.Copy(io.Discard, br) // until the client closes
+		}, want: parityOutcome{Status: map[int]int64{200: 3}, BytesIn: 6}, conns: [2]int64{3, 3}},
 		{name: "keep-alive limit of 3 requests, closed without a word", serve: respondThenClose(3, okResp, ""),
 			requests: 7, want: parityOutcome{Status: map[int]int64{200: 7}, BytesIn: 14}, conns: [2]int64{3, 3}},
 
