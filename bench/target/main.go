@@ -77,11 +77,7 @@ func run() int {
 			fmt.Fprintf(os.Stderr, "target: -cert-dir %q: %v\n", dir, err)
 			return 1
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
-		srv.Protocols = new(http.Protocols)
-		srv.Protocols.SetHTTP1(true)
-		srv.Protocols.SetHTTP2(true)
-		ln = tls.NewListener(ln, srv.TLSConfig)
+		ln = withTLS(srv, ln, cert)
 		scheme, certFile = "https", filepath.Join(dir, "cert.pem")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -118,6 +114,16 @@ func routes() http.Handler {
 		io.WriteString(w, "ok")
 	})
 	return mux
+}
+
+// withTLS makes srv serve HTTP/2 and HTTP/1.1, chosen by ALPN, over TLS
+// with cert, and returns ln wrapped to do the handshakes.
+func withTLS(srv *http.Server, ln net.Listener, cert tls.Certificate) net.Listener {
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(true)
+	return tls.NewListener(ln, srv.TLSConfig)
 }
 
 // selfSigned makes a fresh self-signed certificate for loopback, writes it
