@@ -11,15 +11,28 @@
 # divided by the requests it sent), with ratios to wrk and to vegeta; then
 # the latency each tool reports for a handler that sleeps 10 ms.
 #
-# Loopback only, bounded in time: about ROUNDS × (5 × DURATION + 4 ×
-# SLEEP_DURATION) seconds plus the builds, under 3 minutes by default.
+# The https suite starts a second target with -tls (a throwaway self-signed
+# certificate, which apiload trusts with --ca-cert) and compares, on the
+# trivial handler: `loadreport run --ca-cert` (HTTP/1.1, CONNS connections)
+# with `wrk https://` at the same connections, and `loadreport run --http2`
+# (CONNS streams on one connection: net/http's HTTP/2 client multiplexes the
+# clients over a single connection) with `h2load -c1 -m CONNS`, one
+# connection with at most CONNS streams in flight. h2load (Debian's
+# nghttp2-client) prints no percentiles, so that table shows mean latency
+# for every tool as well.
+#
+# Loopback only, bounded in time: about ROUNDS × (9 × DURATION + 4 ×
+# SLEEP_DURATION) seconds plus the builds, under 4 minutes by default.
 #
 #   bash bench/compare.sh                  # 3 rounds, 5 s per trivial run
 #   ROUNDS=6 bash bench/compare.sh         # the issue's 6 rounds
+#   SUITES=https bash bench/compare.sh     # only HTTPS and HTTP/2
 #   RESULTS=/tmp/runs.tsv bash bench/compare.sh   # also keep every run's row
 #
 # Environment: ROUNDS (3), DURATION (5, seconds), SLEEP_DURATION (3),
-# CONNS (10), SERVER_CPU (1), GEN_CPU (0), RESULTS (unset).
+# CONNS (10), SERVER_CPU (1), GEN_CPU (0), SUITES ("plain https": plain
+# http against wrk, hey and vegeta; https and HTTP/2 against wrk and
+# h2load), RESULTS (unset).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,6 +42,7 @@ SLEEP_DURATION=${SLEEP_DURATION:-3}
 CONNS=${CONNS:-10}
 SERVER_CPU=${SERVER_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
+SUITES=${SUITES:-plain https}
 VEGETA_VERSION=v12.13.0
 
 for v in ROUNDS DURATION SLEEP_DURATION CONNS SERVER_CPU GEN_CPU; do
@@ -41,14 +55,30 @@ if ((DURATION > 60 || SLEEP_DURATION > 60 || ROUNDS > 20)); then
 	echo "compare.sh: DURATION and SLEEP_DURATION are capped at 60 s, ROUNDS at 20" >&2
 	exit 2
 fi
+plain=false https=false
+for s in $SUITES; do
+	case $s in
+	plain) plain=true ;;
+	https) https=true ;;
+	*)
+		echo "compare.sh: SUITES=\"$SUITES\": unknown suite $s (want plain, https or both)" >&2
+		exit 2
+		;;
+	esac
+done
+if ! $plain && ! $https; then
+	echo "compare.sh: SUITES is empty: want plain, https or both" >&2
+	exit 2
+fi
 
 work=$(mktemp -d)
-target_pid=
+target_pid= tls_pid=
 cleanup() {
-	if [[ -n $target_pid ]]; then
-		kill "$target_pid" 2>/dev/null || true
-		wait "$target_pid" 2>/dev/null || true
-	fi
+	local pid
+	for pid in $target_pid $tls_pid; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,7 +86,8 @@ trap cleanup EXIT
 # --- tools -------------------------------------------------------------------
 apt_missing=()
 command -v wrk >/dev/null || apt_missing+=(wrk)
-command -v hey >/dev/null || apt_missing+=(hey)
+$plain && { command -v hey >/dev/null || apt_missing+=(hey); }
+$https && { command -v h2load >/dev/null || apt_missing+=(nghttp2-client); }
 command -v taskset >/dev/null || apt_missing+=(util-linux)
 [[ -x /usr/bin/time ]] || apt_missing+=(time)
 if ((${#apt_missing[@]} > 0)); then
@@ -66,21 +97,26 @@ if ((${#apt_missing[@]} > 0)); then
 	apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
 vegeta=$(command -v vegeta || true)
-if [[ -z $vegeta ]]; then
+if $plain && [[ -z $vegeta ]]; then
 	echo "compare.sh: installing vegeta $VEGETA_VERSION with go install" >&2
 	GOBIN="$work/bin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
 	vegeta="$work/bin/vegeta"
 fi
 go build -o "$work/target" ./bench/target
 go build -o "$work/loadgen" ./bench/loadgen
+go build -o "$work/loadreport" ./cmd/loadreport
 
-# --- target ------------------------------------------------------------------
+# --- targets -----------------------------------------------------------------
+# wait_for FILE LINES: until the target has printed LINES lines.
+wait_for() {
+	for _ in $(seq 100); do
+		(($(wc -l <"$1") >= $2)) && return
+		sleep 0.05
+	done
+}
 taskset -c "$SERVER_CPU" "$work/target" -addr 127.0.0.1:0 >"$work/target.out" 2>&1 &
 target_pid=$!
-for _ in $(seq 100); do
-	[[ -s $work/target.out ]] && break
-	sleep 0.05
-done
+wait_for "$work/target.out" 1
 base=$(head -n1 "$work/target.out")
 if [[ $base != http://127.0.0.1:* ]]; then
 	echo "compare.sh: target did not start: $(cat "$work/target.out")" >&2
@@ -88,6 +124,19 @@ if [[ $base != http://127.0.0.1:* ]]; then
 fi
 trivial="$base/"
 slow="$base/sleep?ms=10"
+if $https; then
+	mkdir "$work/tls"
+	taskset -c "$SERVER_CPU" "$work/target" -addr 127.0.0.1:0 -tls -cert-dir "$work/tls" >"$work/tls.out" 2>&1 &
+	tls_pid=$!
+	wait_for "$work/tls.out" 2
+	tls_base=$(head -n1 "$work/tls.out")
+	ca_cert=$(sed -n 2p "$work/tls.out")
+	if [[ $tls_base != https://127.0.0.1:* || ! -s $ca_cert ]]; then
+		echo "compare.sh: TLS target did not start: $(cat "$work/tls.out")" >&2
+		exit 1
+	fi
+	tls_trivial="$tls_base/"
+fi
 
 gen() { taskset -c "$GEN_CPU" /usr/bin/time -f '%U %S' -o "$work/time" "$@"; }
 cpu_us_per_req() { # requests -> µs of generator CPU per request
@@ -101,8 +150,12 @@ to_ms() { # "112.00us" / "1.20ms" / "2.00s" -> milliseconds
 		else print "nan" }'
 }
 jnum() { grep -o "\"$1\":[0-9.e+-]*" "$2" | head -n1 | cut -d: -f2; }
+# metric KEY FILE: the first number named KEY inside "metrics" of a
+# `loadreport run --json` result.
+metric() { sed -n '/"metrics": {/,$p' "$2" | grep -o "\"$1\": *[0-9.e+-]*" | head -n1 | sed 's/.*: *//'; }
 
-# run TOOL URL SECONDS: prints "req/s p50_ms p99_ms cpu_us_per_req errors"
+# run TOOL URL SECONDS: prints "req/s p50_ms p99_ms cpu_us_per_req errors
+# mean_ms" (h2load has no percentiles: "-" for p50 and p99)
 run() {
 	local tool=$1 url=$2 secs=$3 out="$work/out"
 	case $tool in
@@ -114,7 +167,35 @@ run() {
 		p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
 		p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
 		errs=$(awk '/Non-2xx|Socket errors/ {e++} END {print e + 0}' "$out")
-		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $errs"
+		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $errs $(to_ms "$(awk '$1 == "Latency" {print $2; exit}' "$out")")"
+		;;
+	h2load)
+		# One connection, at most CONNS streams in flight, one thread.
+		gen h2load -t1 -c1 -m"$CONNS" -D "$secs" "$url" >"$out"
+		local n rps errs mean
+		n=$(awk '/^requests:/ {print $6}' "$out")
+		rps=$(awk '/^finished in/ {print $4}' "$out")
+		errs=$(awk '/^requests:/ {e += $10 + $12 + $14} /^status codes:/ {e += $7 + $9} END {print e + 0}' "$out")
+		mean=$(to_ms "$(awk '/^time for request:/ {print $6}' "$out")")
+		if ! grep -q '^Application protocol: h2' "$out"; then
+			echo "compare.sh: h2load did not speak h2: $(cat "$out")" >&2
+			exit 1
+		fi
+		echo "$rps - - $(cpu_us_per_req "$n") $errs $mean"
+		;;
+	apiload-https | apiload-h2)
+		local proto=HTTP/1.1 extra=()
+		[[ $tool == apiload-h2 ]] && proto=HTTP/2.0 extra=(--http2)
+		gen "$work/loadreport" run "$url" --ca-cert "$ca_cert" "${extra[@]}" -c "$CONNS" --duration "${secs}s" \
+			--store none --json >"$out"
+		if ! grep -q "\"protocol\": \"$proto\"" "$out"; then
+			echo "compare.sh: $tool did not speak $proto: $(head -c 600 "$out")" >&2
+			exit 1
+		fi
+		local n
+		n=$(metric requests "$out")
+		echo "$(metric request_rate "$out") $(metric p50_ms "$out") $(metric p99_ms "$out") $(cpu_us_per_req "$n")" \
+			"$(metric failed "$out") $(metric mean_ms "$out")"
 		;;
 	hey)
 		gen hey -z "${secs}s" -c "$CONNS" "$url" >"$out"
@@ -124,7 +205,7 @@ run() {
 		rps=$(awk '/Requests\/sec:/ {print $2}' "$out")
 		p50=$(awk '$1 == "50%" {printf "%.4f", $3 * 1000}' "$out")
 		p99=$(awk '$1 == "99%" {printf "%.4f", $3 * 1000}' "$out")
-		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $((n - ${ok:-0}))"
+		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $((n - ${ok:-0})) -"
 		;;
 	vegeta)
 		echo "GET $url" >"$work/targets"
@@ -137,7 +218,7 @@ run() {
 		p50=$(awk -v v="$(jnum 50th "$out")" 'BEGIN {printf "%.4f", v / 1e6}')
 		p99=$(awk -v v="$(jnum 99th "$out")" 'BEGIN {printf "%.4f", v / 1e6}')
 		ok=$(grep -o '"200":[0-9]*' "$out" | cut -d: -f2)
-		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $((n - ${ok:-0}))"
+		echo "$rps $p50 $p99 $(cpu_us_per_req "$n") $((n - ${ok:-0})) -"
 		;;
 	apiload | apiload-nethttp)
 		local client=lean
@@ -145,31 +226,43 @@ run() {
 		gen "$work/loadgen" -client "$client" -c "$CONNS" -d "${secs}s" -url "$url" >"$out"
 		local n
 		n=$(jnum requests "$out")
-		echo "$(jnum req_per_s "$out") $(jnum p50_ms "$out") $(jnum p99_ms "$out") $(cpu_us_per_req "$n") $(jnum failed "$out")"
+		echo "$(jnum req_per_s "$out") $(jnum p50_ms "$out") $(jnum p99_ms "$out") $(cpu_us_per_req "$n") $(jnum failed "$out") -"
 		;;
 	esac
 }
 
 trivial_tools=(wrk hey vegeta apiload apiload-nethttp)
 sleep_tools=(wrk hey vegeta apiload)
+https_tools=(wrk apiload-https)
+h2_tools=(h2load apiload-h2)
 rows="$work/runs.tsv"
-printf 'kind\ttool\tround\treq_per_s\tp50_ms\tp99_ms\tcpu_us_per_req\terrors\n' >"$rows"
-echo "compare.sh: target $base on CPU $SERVER_CPU, generators on CPU $GEN_CPU, $CONNS connections," \
+printf 'kind\ttool\tround\treq_per_s\tp50_ms\tp99_ms\tcpu_us_per_req\terrors\tmean_ms\n' >"$rows"
+# measure KIND URL SECONDS ROUND TOOL...: one run of each tool, the order
+# rotated by ROUND so no tool always runs first or last.
+measure() {
+	local kind=$1 url=$2 secs=$3 r=$4 i t rps p50 p99 cpu errs mean
+	shift 4
+	local tools=("$@")
+	for ((i = 0; i < ${#tools[@]}; i++)); do
+		t=${tools[$(((i + r) % ${#tools[@]}))]}
+		read -r rps p50 p99 cpu errs mean < <(run "$t" "$url" "$secs")
+		printf '%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$errs" "$mean" >>"$rows"
+		echo "  round $((r + 1)) $kind $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, mean $mean ms, $cpu µs CPU/req, errors $errs" >&2
+	done
+}
+$plain && echo "compare.sh: target $base on CPU $SERVER_CPU, generators on CPU $GEN_CPU, $CONNS connections," \
 	"$ROUNDS rounds of ${DURATION}s (trivial) and ${SLEEP_DURATION}s (10 ms handler)" >&2
+$https && echo "compare.sh: TLS target $tls_base on CPU $SERVER_CPU, generators on CPU $GEN_CPU," \
+	"$ROUNDS rounds of ${DURATION}s: HTTP/1.1 over $CONNS connections, HTTP/2 as $CONNS streams on 1" >&2
 for ((r = 0; r < ROUNDS; r++)); do
-	# Rotate the order each round so no tool always runs first or last.
-	for ((i = 0; i < ${#trivial_tools[@]}; i++)); do
-		t=${trivial_tools[$(((i + r) % ${#trivial_tools[@]}))]}
-		read -r rps p50 p99 cpu errs < <(run "$t" "$trivial" "$DURATION")
-		printf 'trivial\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$errs" >>"$rows"
-		echo "  round $((r + 1)) trivial $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu µs CPU/req, errors $errs" >&2
-	done
-	for ((i = 0; i < ${#sleep_tools[@]}; i++)); do
-		t=${sleep_tools[$(((i + r) % ${#sleep_tools[@]}))]}
-		read -r rps p50 p99 cpu errs < <(run "$t" "$slow" "$SLEEP_DURATION")
-		printf 'sleep10ms\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$errs" >>"$rows"
-		echo "  round $((r + 1)) sleep $t: p50 $p50 ms, p99 $p99 ms" >&2
-	done
+	if $plain; then
+		measure trivial "$trivial" "$DURATION" "$r" "${trivial_tools[@]}"
+		measure sleep10ms "$slow" "$SLEEP_DURATION" "$r" "${sleep_tools[@]}"
+	fi
+	if $https; then
+		measure https "$tls_trivial" "$DURATION" "$r" "${https_tools[@]}"
+		measure h2 "$tls_trivial" "$DURATION" "$r" "${h2_tools[@]}"
+	fi
 done
 [[ -n ${RESULTS:-} ]] && cp "$rows" "$RESULTS"
 
@@ -177,6 +270,7 @@ done
 awk -F'\t' -v rounds="$ROUNDS" -v conns="$CONNS" '
 function median(key,   n, i, j, t, a) {
 	n = split(vals[key], a, " ")
+	if (a[1] == "-") return "-" # not reported by this tool
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
@@ -187,7 +281,17 @@ NR > 1 {
 	add($1 SUBSEP $2 SUBSEP "p99", $6); add($1 SUBSEP $2 SUBSEP "cpu", $7)
 	errs[$1, $2] += $8
 	p50s[$1, $2, $3] = $5; p99s[$1, $2, $3] = $6; rounds_of[$1] = ($3 + 1 > rounds_of[$1]) ? $3 + 1 : rounds_of[$1]
+	add($1 SUBSEP $2 SUBSEP "mean", $9); cpus[$1, $2, $3] = $7
 }
+# paired_ratio(kind, tool, anchor): median over rounds of tool CPU/request
+# divided by anchor CPU/request in the same round.
+function paired_ratio(kind, tool, anchor,   r, key) {
+	key = "pairedratio" SUBSEP kind SUBSEP tool
+	for (r = 0; r < rounds_of[kind]; r++)
+		if (cpus[kind, anchor, r] > 0) add(key, cpus[kind, tool, r] / cpus[kind, anchor, r])
+	return median(key)
+}
+function ms(v) { return v == "-" ? "-" : sprintf("%.3f ms", v) }
 # paired(kind, tool, arr): median over rounds of (tool - wrk) in the same round.
 function paired(kind, tool, which,   r, key) {
 	key = "paired" SUBSEP kind SUBSEP tool SUBSEP which
@@ -197,6 +301,30 @@ function paired(kind, tool, which,   r, key) {
 }
 function ratio(a, b) { return (b > 0) ? sprintf("%.2fx", a / b) : "-" }
 END {
+	if ("trivial" in order) plain_tables()
+	if ("https" in order) tls_table()
+}
+function tls_table(   k, kinds, anchor, a, i, t, tools, rps, cpu, shape) {
+	printf "\nHTTPS, GET of a trivial handler, medians of %d rounds: HTTP/1.1 over %d connections against wrk,\n", rounds, conns
+	printf "HTTP/2 as %d streams on one connection against h2load (paired: median over rounds of the same-round ratio)\n\n", conns
+	printf "| generator | protocol | connections × streams | req/s | mean | p50 | p99 | CPU/request | req/s vs anchor | CPU/req vs anchor | paired CPU/req vs anchor | errors |\n"
+	printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+	split("https h2", kinds, " "); anchor["https"] = "wrk"; anchor["h2"] = "h2load"
+	shape["https"] = conns " × 1"; shape["h2"] = "1 × " conns
+	for (k = 1; k <= 2; k++) {
+		split(substr(order[kinds[k]], 2), tools, " ")
+		for (i in tools) { t = tools[i]; rps[t] = median(kinds[k] SUBSEP t SUBSEP "rps"); cpu[t] = median(kinds[k] SUBSEP t SUBSEP "cpu") }
+		a = anchor[kinds[k]]
+		for (i = 1; i in tools; i++) {
+			t = tools[i]
+			printf "| %s | %s | %s | %.0f | %s | %s | %s | %.2f µs | %s | %s | %.2fx | %d |\n", t, kinds[k] == "h2" ? "HTTP/2" : "HTTP/1.1",
+				shape[kinds[k]], rps[t], ms(median(kinds[k] SUBSEP t SUBSEP "mean")), ms(median(kinds[k] SUBSEP t SUBSEP "p50")),
+				ms(median(kinds[k] SUBSEP t SUBSEP "p99")), cpu[t], ratio(rps[t], rps[a]), ratio(cpu[t], cpu[a]),
+				paired_ratio(kinds[k], t, a), errs[kinds[k], t]
+		}
+	}
+}
+function plain_tables(   tools, i, t, rps, cpu, w50, w99, p50, p99) {
 	split(substr(order["trivial"], 2), tools, " ")
 	for (i in tools) { t = tools[i]; rps[t] = median("trivial" SUBSEP t SUBSEP "rps"); cpu[t] = median("trivial" SUBSEP t SUBSEP "cpu") }
 	printf "GET of a trivial handler, %d connections, medians of %d rounds\n\n", conns, rounds

@@ -2,34 +2,102 @@
 // "ok" at once, GET /sleep?ms=N answers after sleeping N milliseconds. It
 // listens on loopback only and prints its base URL on the first line of
 // stdout.
+//
+// With -tls it serves HTTPS instead, offering HTTP/2 and HTTP/1.1 through
+// ALPN, with a throwaway self-signed certificate (ECDSA P-256, valid for
+// 127.0.0.1, ::1 and localhost, for one day) made at start. The certificate
+// and its key are written as cert.pem and key.pem into -cert-dir, or into a
+// new temporary directory that is removed when the target stops; the second
+// line of stdout is the path of cert.pem, for a client's CA file (apiload's
+// --ca-cert):
+//
+//	target -tls
+//	https://127.0.0.1:40123
+//	/tmp/target-tls-123/cert.pem
 package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
 )
 
 func main() {
+	os.Exit(run())
+}
+
+func run() int {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	useTLS := flag.Bool("tls", false, "serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a throwaway self-signed certificate")
+	certDir := flag.String("cert-dir", "", "with -tls: write cert.pem and key.pem here (default: a temporary directory removed at exit)")
 	flag.Parse()
+	if *certDir != "" && !*useTLS {
+		fmt.Fprintln(os.Stderr, "target: -cert-dir needs -tls")
+		return 2
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "target:", err)
-		os.Exit(1)
+		return 1
 	}
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		fmt.Fprintf(os.Stderr, "target: %s is not a loopback address\n", ip)
-		os.Exit(2)
+		return 2
 	}
+	srv := &http.Server{Handler: routes(), ReadHeaderTimeout: 10 * time.Second}
+	scheme, certFile := "http", ""
+	if *useTLS {
+		dir := *certDir
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "target-tls-"); err != nil {
+				fmt.Fprintln(os.Stderr, "target:", err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+		}
+		cert, err := selfSigned(dir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "target: -cert-dir %q: %v\n", dir, err)
+			return 1
+		}
+		ln = withTLS(srv, ln, cert)
+		scheme, certFile = "https", filepath.Join(dir, "cert.pem")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	fmt.Printf("%s://%s\n", scheme, ln.Addr())
+	if certFile != "" {
+		fmt.Println(certFile)
+	}
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, "target:", err)
+		return 1
+	}
+	return 0
+}
+
+func routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -45,16 +113,59 @@ func main() {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "ok")
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	fmt.Printf("http://%s\n", ln.Addr())
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
-		fmt.Fprintln(os.Stderr, "target:", err)
-		os.Exit(1)
+	return mux
+}
+
+// withTLS makes srv serve HTTP/2 and HTTP/1.1, chosen by ALPN, over TLS
+// with cert, and returns ln wrapped to do the handshakes.
+func withTLS(srv *http.Server, ln net.Listener, cert tls.Certificate) net.Listener {
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(true)
+	return tls.NewListener(ln, srv.TLSConfig)
+}
+
+// selfSigned makes a fresh self-signed certificate for loopback, writes it
+// and its key as cert.pem and key.pem into dir, and returns it. The
+// certificate is its own CA, so a client can trust it with cert.pem alone.
+func selfSigned(dir string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
 	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "apiload bench target"},
+		NotBefore:             now.Add(-time.Minute),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600); err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
 }
