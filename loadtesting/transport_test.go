@@ -198,6 +198,8 @@ func TestExec_customTransport(t *testing.T) {
 				assert.Equal(t, int64(50), rt.n.Load(), "requests the Transport carried")
 				assert.Equal(t, tt.wantStatus, res.Metrics.StatusCodes, "errors: %v", res.Metrics.Errors)
 				assert.Equal(t, tt.wantProto, res.Protocol)
+				// Its connections, counted from what it reports to httptrace.
+				assert.GreaterOrEqual(t, res.Metrics.Connections, int64(1), "connections the Transport reported")
 			})
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strings"
@@ -196,6 +197,7 @@ type planSender interface {
 type httpSender struct {
 	t      *httpTransport
 	client *http.Client
+	trace  *httptrace.ClientTrace // with a caller's RoundTripper: counts its new connections
 	custom bool
 	h1     *h1Sender // nil for NetHTTP and a caller's RoundTripper
 	proto  string    // the last protocol reported to t
@@ -248,6 +250,21 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 	}
 	if s.buf == nil {
 		s.buf = make([]byte, 32<<10)
+	}
+	if s.custom {
+		// A caller's RoundTripper dials for itself: count the connections
+		// it says are new (an http.Transport reports them to httptrace;
+		// one that does not shows 0). A connection that sat in its idle
+		// pool before its first request reads as reused, so this may
+		// count fewer than were opened.
+		if s.trace == nil {
+			s.trace = &httptrace.ClientTrace{GotConn: func(c httptrace.GotConnInfo) {
+				if !c.Reused {
+					s.t.conns.Add(1)
+				}
+			}}
+		}
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), s.trace))
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
