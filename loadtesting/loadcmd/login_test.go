@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -52,4 +53,27 @@ func TestDo_outsideALogin(t *testing.T) {
 	resp, err := loadcmd.Do(req)
 	assert.Nil(t, resp)
 	assert.EqualError(t, err, "loadcmd.Do: not called from a run's login hook: no target in the request's context")
+}
+
+// TestRun_authAsErrors checks the exact message of a failed --auth-as
+// login: the flag, the user and the hook's reason, with nothing sent.
+func TestRun_authAsErrors(t *testing.T) {
+	var calls atomic.Int64
+	tests := []struct {
+		name    string
+		login   func(context.Context, string) (string, error)
+		wantErr string
+	}{
+		{"login refused", loginHook(&calls), "--auth-as mallory@example.com: login refused: 401 Unauthorized: unknown user"},
+		{"no token", func(context.Context, string) (string, error) { return "", nil }, "--auth-as mallory@example.com: the login hook returned no token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &tokenApp{name: "app"}
+			o := apiLoadTest(t, app, []loadcmd.Option{loadcmd.WithLogin(tt.login)}, "run", "/x", "--in-process", "--auth-as", "mallory@example.com")
+			require.Equal(t, 1, o.code, "%v", o)
+			assert.EqualError(t, o.err, tt.wantErr)
+			assert.Empty(t, app.seen(), "requests sent after a failed login")
+		})
+	}
 }
