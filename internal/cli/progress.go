@@ -5,9 +5,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/loadtesting"
-	"github.com/schollz/progressbar/v3"
 )
 
 // startProgress draws a progress bar on ErrOut until the returned func is

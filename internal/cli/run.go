@@ -143,6 +143,8 @@ func runE(app *App, opts *RunOptions, runF func(context.Context, *RunOptions) er
 	}
 }
 
+// runRun checks the flags, reaches the server (or the handler), runs the
+// load with a progress bar on a terminal, prints the report and saves it.
 func runRun(ctx context.Context, o *RunOptions) error {
 	cfg, err := o.config()
 	if err != nil {

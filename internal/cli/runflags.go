@@ -11,12 +11,18 @@ import (
 	"os"
 	"strings"
 
-	"github.com/apiload/apiload/internal/secret"
-	"github.com/apiload/apiload/loadtesting"
 	"github.com/spf13/cobra"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/apiload/apiload/internal/secret"
+	"github.com/apiload/apiload/loadtesting"
 )
 
+// This file turns the flags of `run` into a loadtesting.Config, and states
+// the Config's problems in the flags' words.
+
+// addRunFlags defines run's flags on cmd, into o; app adds an app's own
+// (--base-url, --in-process, --auth-as).
 func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
 	f := cmd.Flags()
 	f.StringVarP(&o.Method, "method", "m", "", "HTTP `method` (default GET, or POST with a payload)")
