@@ -130,16 +130,54 @@ type Config struct {
 // ConfigError reports every problem found in a Config, before any request
 // is sent. Each problem names the field and the value it had.
 type ConfigError struct {
-	Problems []string
+	Problems []Problem
 }
 
-// Error lists the problems, separated by "; ".
+// Error lists the problems, separated by "; ", after "config: ".
 func (e *ConfigError) Error() string {
-	if len(e.Problems) == 1 {
-		return "config: " + e.Problems[0]
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.String()
 	}
-	return "config: " + strings.Join(e.Problems, "; ")
+	return "config: " + strings.Join(msgs, "; ")
 }
+
+// Problem is one bad setting of a Config.
+type Problem struct {
+	// Field is the name of the Config field at fault, such as "Clients",
+	// "Path", "PathParams" or "BaseURL"; a problem of two fields set
+	// together ("Transport and TLS") names the first. Empty when the
+	// problem is not a field's: a nil handler with no BaseURL.
+	Field string
+	// Value is the bad value as the message shows it: text quoted (%q),
+	// numbers and durations as Go prints them, a BaseURL with its password
+	// hidden. Empty when the field being set at all is the problem.
+	Value string
+	// Msg says what is wrong, e.g. `must be 0 (default 10) or positive`.
+	Msg string
+}
+
+// String is the problem in Config's words: "Field Value: Msg", "Field
+// Msg" when Value is empty, or Msg alone when Field is. The Path field is
+// written "path", the noun, as in `path "/x/{id}": no value for
+// placeholder "id" (set PathParams)`.
+func (p Problem) String() string {
+	name := p.Field
+	if name == "Path" {
+		name = "path"
+	}
+	switch {
+	case p.Field == "":
+		return p.Msg
+	case p.Value == "":
+		return name + " " + p.Msg
+	}
+	return name + " " + p.Value + ": " + p.Msg
+}
+
+// setPathParams ends the Msg of a Problem about placeholders with no value
+// in PathParams: the hint of what to set.
+const setPathParams = "(set PathParams)"
 
 // placeholderRE matches mux-style placeholders: {name} or {name:pattern}.
 var placeholderRE = regexp.MustCompile(`\{([^{}:]+)(?::([^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}`)
@@ -192,103 +230,106 @@ func (c Config) resolved() Config {
 // validate checks a resolved Config and returns the target URL, or a
 // *ConfigError listing every problem.
 func (c Config) validate(h http.Handler) (*url.URL, error) {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var probs []Problem
+	add := func(field, value, format string, args ...any) {
+		probs = append(probs, Problem{Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
+	}
+	q := func(s string) string { return fmt.Sprintf("%q", s) }
+	v := func(x any) string { return fmt.Sprint(x) }
 
 	if !validToken(c.Method) {
-		add("Method %q: not a valid HTTP method", c.Method)
+		add("Method", q(c.Method), "not a valid HTTP method")
 	}
 	if !strings.HasPrefix(c.Path, "/") {
-		add("Path %q: must start with \"/\"", c.Path)
+		add("Path", q(c.Path), "must start with \"/\"")
 	}
 	if c.Requests < 0 {
-		add("Requests %d: must be 0 (default %d) or positive", c.Requests, DefaultRequests)
+		add("Requests", v(c.Requests), "must be 0 (default %d) or positive", DefaultRequests)
 	}
 	if c.Duration < 0 {
-		add("Duration %v: must be 0 (no time bound) or positive", c.Duration)
+		add("Duration", v(c.Duration), "must be 0 (no time bound) or positive")
 	}
 	if c.Clients < 0 {
-		add("Clients %d: must be 0 (default %d) or positive", c.Clients, DefaultClients)
+		add("Clients", v(c.Clients), "must be 0 (default %d) or positive", DefaultClients)
 	}
 	if c.Rate < 0 || c.Rate != c.Rate {
-		add("Rate %v: must be 0 (as fast as possible) or positive", c.Rate)
+		add("Rate", v(c.Rate), "must be 0 (as fast as possible) or positive")
 	}
 	switch {
 	case c.RampTo < 0 || c.RampTo != c.RampTo:
-		add("RampTo %v: must be 0 (constant Rate) or positive", c.RampTo)
+		add("RampTo", v(c.RampTo), "must be 0 (constant Rate) or positive")
 	case c.RampTo > 0 && c.Rate == 0:
-		add("RampTo %v: needs Rate, the starting rate (a ramp is for the open model)", c.RampTo)
+		add("RampTo", v(c.RampTo), "needs Rate, the starting rate (a ramp is for the open model)")
 	case c.RampTo > 0 && c.Duration == 0:
-		add("RampTo %v: needs Duration, the time the ramp takes", c.RampTo)
+		add("RampTo", v(c.RampTo), "needs Duration, the time the ramp takes")
 	}
 	if c.Timeout < 0 {
-		add("Timeout %v: must be 0 (default %v) or positive", c.Timeout, DefaultTimeout)
+		add("Timeout", v(c.Timeout), "must be 0 (default %v) or positive", DefaultTimeout)
 	}
 	if c.Body != nil && c.BodyFunc != nil {
-		add("Body (%d bytes) and BodyFunc are both set: choose one", len(c.Body))
+		add("Body", "", "(%d bytes) and BodyFunc are both set: choose one", len(c.Body))
 	}
 	for _, s := range c.ExpectStatus {
 		if s < 100 || s > 599 {
-			add("ExpectStatus %d: not an HTTP status (100..599)", s)
+			add("ExpectStatus", v(s), "not an HTTP status (100..599)")
 		}
 	}
 
 	names := placeholders(c.Path)
 	var missing []string
 	for _, n := range names {
-		q := fmt.Sprintf("%q", n)
-		if _, ok := c.PathParams[n]; !ok && !slices.Contains(missing, q) {
-			missing = append(missing, q)
+		if _, ok := c.PathParams[n]; !ok && !slices.Contains(missing, q(n)) {
+			missing = append(missing, q(n))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Headers)) {
 		if !httpguts.ValidHeaderFieldName(k) {
-			add("Headers %q: not a valid header name", k)
+			add("Headers", q(k), "not a valid header name")
 			continue
 		}
-		for _, v := range c.Headers[k] {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				add("Headers %q: value holds a control character (CR, LF or NUL)", k)
+		for _, hv := range c.Headers[k] {
+			if !httpguts.ValidHeaderFieldValue(hv) {
+				add("Headers", q(k), "value holds a control character (CR, LF or NUL)")
 				break
 			}
 		}
 	}
 	if len(missing) == 1 {
-		add("path %q: no value for placeholder %s (set PathParams)", c.Path, missing[0])
+		add("Path", q(c.Path), "no value for placeholder %s %s", missing[0], setPathParams)
 	} else if len(missing) > 1 {
-		add("path %q: no value for placeholders %s (set PathParams)", c.Path, strings.Join(missing, ", "))
+		add("Path", q(c.Path), "no value for placeholders %s %s", strings.Join(missing, ", "), setPathParams)
 	}
 	var unknown []string
 	for _, m := range placeholderRE.FindAllStringSubmatch(c.Path, -1) {
 		name, pattern := m[1], m[2]
-		v, ok := c.PathParams[name]
+		pv, ok := c.PathParams[name]
 		if !ok || pattern == "" {
 			continue
 		}
 		re, err := regexp.Compile("^(?:" + pattern + ")$")
 		if err != nil {
-			add("path %q: placeholder %q has a bad pattern %q: %v", c.Path, name, pattern, err)
-		} else if !re.MatchString(v) {
-			add("PathParams %q = %q: does not match the placeholder's pattern %s, so the route would not match", name, v, pattern)
+			add("Path", q(c.Path), "placeholder %q has a bad pattern %q: %v", name, pattern, err)
+		} else if !re.MatchString(pv) {
+			add("PathParams", q(name)+" = "+q(pv), "does not match the placeholder's pattern %s, so the route would not match", pattern)
 		}
 	}
 	for k := range c.PathParams {
 		if !slices.Contains(names, k) {
-			unknown = append(unknown, fmt.Sprintf("%q", k))
+			unknown = append(unknown, q(k))
 		}
 	}
 	slices.Sort(unknown)
 	if len(unknown) > 0 {
-		add("PathParams %s: no such placeholder in path %q", strings.Join(unknown, ", "), c.Path)
+		add("PathParams", strings.Join(unknown, ", "), "no such placeholder in path %q", c.Path)
 	}
 
 	var base *url.URL
 	if c.BaseURL == "" {
 		if isNilHandler(h) {
-			add("handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL")
+			add("", "", "handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL")
 		}
 		for _, f := range c.transportFields() {
-			add("%s is set but BaseURL is empty: an in-process run has no connection to configure", f)
+			add(f, "", "is set but BaseURL is empty: an in-process run has no connection to configure")
 		}
 	} else {
 		u, err := url.Parse(c.BaseURL)
@@ -296,28 +337,28 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		switch {
 		case err != nil && secret.Password(c.BaseURL) != "":
 			// url.Parse's reason may quote part of the password.
-			add("BaseURL %q: not a valid URL (check how the user and password are escaped)", shown)
+			add("BaseURL", q(shown), "not a valid URL (check how the user and password are escaped)")
 		case err != nil:
-			add("BaseURL %q: %v", shown, unwrapURLError(err))
+			add("BaseURL", q(shown), "%v", unwrapURLError(err))
 		case u.Scheme != "http" && u.Scheme != "https":
-			add("BaseURL %q: scheme must be http or https", shown)
+			add("BaseURL", q(shown), "scheme must be http or https")
 		case u.Host == "":
-			add("BaseURL %q: no host", shown)
+			add("BaseURL", q(shown), "no host")
 		default:
 			base = u
 		}
 		if c.Transport != nil {
 			for _, f := range c.transportFields() {
 				if f != "Transport" {
-					add("Transport and %s are both set: a Transport of your own owns TLS and the protocol (configure them there)", f)
+					add("Transport", "", "and %s are both set: a Transport of your own owns TLS and the protocol (configure them there)", f)
 				}
 			}
 		} else if base != nil && base.Scheme == "http" {
 			if c.TLS != nil {
-				add("TLS is set but BaseURL %q is not https://", shown)
+				add("TLS", "", "is set but BaseURL %q is not https://", shown)
 			}
 			if c.HTTP2 {
-				add("HTTP2 with BaseURL %q: HTTP/2 needs an https:// BaseURL (HTTP/2 without TLS, h2c, is not supported)", shown)
+				add("HTTP2", "", "with BaseURL %q: HTTP/2 needs an https:// BaseURL (HTTP/2 without TLS, h2c, is not supported)", shown)
 			}
 		}
 	}
@@ -354,7 +395,7 @@ func (c Config) target(base *url.URL) (*url.URL, error) {
 	})
 	ref, err := url.Parse(filled)
 	if err != nil {
-		return nil, &ConfigError{Problems: []string{fmt.Sprintf("path %q: %v", c.Path, unwrapURLError(err))}}
+		return nil, &ConfigError{Problems: []Problem{{Field: "Path", Value: fmt.Sprintf("%q", c.Path), Msg: unwrapURLError(err).Error()}}}
 	}
 	u := &url.URL{Scheme: "http", Host: "localhost"}
 	var prefix, rawPrefix string

@@ -3,10 +3,14 @@ package loadtesting_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -27,7 +31,7 @@ func TestExec_configErrors(t *testing.T) {
 		{"negative rate", okHandler, loadtesting.Config{Rate: -5}, []string{"Rate -5"}},
 		{"negative timeout", okHandler, loadtesting.Config{Timeout: -time.Millisecond}, []string{"Timeout -1ms"}},
 		{"bad method", okHandler, loadtesting.Config{Method: "GE T"}, []string{`Method "GE T"`}},
-		{"relative path", okHandler, loadtesting.Config{Path: "health"}, []string{`Path "health"`}},
+		{"relative path", okHandler, loadtesting.Config{Path: "health"}, []string{`path "health": must start with "/"`}},
 		{"placeholder without value", okHandler, loadtesting.Config{Path: "/tasks/{id}"}, []string{`path "/tasks/{id}": no value for placeholder "id" (set PathParams)`}},
 		{"every missing placeholder named at once", okHandler,
 			loadtesting.Config{Path: "/orgs/{org}/tasks/{task_id:[0-9]+}/runs/{run}", PathParams: map[string]string{"org": "a"}},
@@ -72,36 +76,68 @@ func TestExec_configErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			verr := tt.cfg.Validate(tt.h) // the same verdict, with nothing sent
 			res, err := loadtesting.Exec(t.Context(), tt.h, tt.cfg)
-			if (verr == nil) != (len(tt.wantErr) == 0) || (verr != nil && (err == nil || verr.Error() != err.Error())) {
-				t.Errorf("Validate = %v, want the error Exec gives: %v", verr, err)
-			}
 			if len(tt.wantErr) == 0 {
-				if err != nil {
-					t.Fatalf("Exec: unexpected error %v", err)
-				}
-				if res == nil {
-					t.Fatal("Exec returned a nil result without an error")
-				}
+				require.NoError(t, verr, "Validate")
+				require.NoError(t, err, "Exec")
+				assert.NotNil(t, res, "Exec returned a nil result without an error")
 				return
 			}
+			require.Error(t, verr, "Validate")
+			require.Error(t, err, "Exec")
+			assert.Equal(t, err.Error(), verr.Error(), "Validate's error is Exec's")
 			var cerr *loadtesting.ConfigError
-			if !errors.As(err, &cerr) {
-				t.Fatalf("Exec error = %v (%T), want *ConfigError", err, err)
-			}
-			if res != nil {
-				t.Errorf("Exec returned a result with a config error")
-			}
-			if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "cr3t") {
-				t.Errorf("error %q shows a secret of the config", err)
-			}
+			require.ErrorAs(t, err, &cerr)
+			assert.Nil(t, res, "Exec returned a result with a config error")
+			assert.NotContains(t, err.Error(), "cr3t", "the error shows a secret of the config")
 			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
+				assert.Contains(t, err.Error(), want)
 			}
-			if len(cerr.Problems) != len(tt.wantErr) {
-				t.Errorf("got %d problems %q, want %d", len(cerr.Problems), cerr.Problems, len(tt.wantErr))
+			assert.Len(t, cerr.Problems, len(tt.wantErr), "problems: %q", cerr.Problems)
+		})
+	}
+}
+
+// TestConfigError_problems checks the structure of each problem (what the
+// CLIs map to flag names) and that Error() is built from it.
+func TestConfigError_problems(t *testing.T) {
+	tests := []struct {
+		name    string
+		h       http.Handler
+		cfg     loadtesting.Config
+		want    []loadtesting.Problem
+		wantErr string // Error(), exactly
+	}{
+		{"negative clients", okHandler, loadtesting.Config{Clients: -2},
+			[]loadtesting.Problem{{Field: "Clients", Value: "-2", Msg: "must be 0 (default 10) or positive"}},
+			"config: Clients -2: must be 0 (default 10) or positive"},
+		{"missing placeholder", okHandler, loadtesting.Config{Path: "/x/{id}"},
+			[]loadtesting.Problem{{Field: "Path", Value: `"/x/{id}"`, Msg: `no value for placeholder "id" (set PathParams)`}},
+			`config: path "/x/{id}": no value for placeholder "id" (set PathParams)`},
+		{"unknown and mismatched path params", okHandler, loadtesting.Config{Path: "/x/{id:[0-9]+}", PathParams: map[string]string{"id": "a", "b": "1"}},
+			[]loadtesting.Problem{
+				{Field: "PathParams", Value: `"id" = "a"`, Msg: "does not match the placeholder's pattern [0-9]+, so the route would not match"},
+				{Field: "PathParams", Value: `"b"`, Msg: `no such placeholder in path "/x/{id:[0-9]+}"`},
+			},
+			`config: PathParams "id" = "a": does not match the placeholder's pattern [0-9]+, so the route would not match; PathParams "b": no such placeholder in path "/x/{id:[0-9]+}"`},
+		{"base URL shown without its password", nil, loadtesting.Config{BaseURL: "ftp://u:s3cr3t@127.0.0.1"},
+			[]loadtesting.Problem{{Field: "BaseURL", Value: `"ftp://u:xxxxx@127.0.0.1"`, Msg: "scheme must be http or https"}},
+			`config: BaseURL "ftp://u:xxxxx@127.0.0.1": scheme must be http or https`},
+		{"a field set where it cannot apply", okHandler, loadtesting.Config{HTTP2: true},
+			[]loadtesting.Problem{{Field: "HTTP2", Msg: "is set but BaseURL is empty: an in-process run has no connection to configure"}},
+			"config: HTTP2 is set but BaseURL is empty: an in-process run has no connection to configure"},
+		{"no handler: no field", nil, loadtesting.Config{},
+			[]loadtesting.Problem{{Msg: "handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL"}},
+			"config: handler is nil and BaseURL is empty: pass a handler for an in-process run, or set BaseURL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate(tt.h)
+			var cerr *loadtesting.ConfigError
+			require.ErrorAs(t, err, &cerr)
+			if diff := cmp.Diff(tt.want, cerr.Problems); diff != "" {
+				t.Errorf("Problems (-want +got):\n%s", diff)
 			}
+			assert.Equal(t, tt.wantErr, err.Error())
 		})
 	}
 }
@@ -133,23 +169,34 @@ func TestRun_misconfigurationIsFatal(t *testing.T) {
 			}
 		}()
 		loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/api/v1/tasks/status/{task_id}"})
-		t.Error("Run returned after a misconfiguration; want Fatalf")
+		assert.Fail(t, "Run returned after a misconfiguration; want Fatalf")
 	}()
 	want := `loadtesting: config: path "/api/v1/tasks/status/{task_id}": no value for placeholder "task_id" (set PathParams)`
-	if ft.fatal != want {
-		t.Errorf("Fatalf message:\n got %q\nwant %q", ft.fatal, want)
-	}
+	assert.Equal(t, want, ft.fatal, "Fatalf message")
 }
 
 func TestRun_logsOneLineSummary(t *testing.T) {
 	ft := &fakeTB{TB: t}
 	res := loadtesting.Run(ft, okHandler, loadtesting.Config{Path: "/health/", Requests: 50, Clients: 5, Store: loadtesting.NoStore{}})
-	if len(ft.logs) != 1 {
-		t.Fatalf("Run logged %d lines, want 1: %q", len(ft.logs), ft.logs)
-	}
+	require.Len(t, ft.logs, 1, "Run logs one line")
 	for _, want := range []string{"GET /health/", "in-process", "50 requests", "req/s", "p50 ", "p95 ", "p99 ", "errors 0%", res.ID} {
-		if !strings.Contains(ft.logs[0], want) {
-			t.Errorf("log line %q lacks %q", ft.logs[0], want)
+		assert.Contains(t, ft.logs[0], want)
+	}
+}
+
+// A ConfigError lists every problem of a Config, each naming its field and
+// the value it had.
+func ExampleConfigError() {
+	err := loadtesting.Config{Path: "/tasks/{id}", Clients: -1}.Validate(okHandler)
+	var ce *loadtesting.ConfigError
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Printf("%s %s: %s\n", p.Field, p.Value, p.Msg)
 		}
 	}
+	fmt.Println(err)
+	// Output:
+	// Clients -1: must be 0 (default 10) or positive
+	// Path "/tasks/{id}": no value for placeholder "id" (set PathParams)
+	// config: Clients -1: must be 0 (default 10) or positive; path "/tasks/{id}": no value for placeholder "id" (set PathParams)
 }

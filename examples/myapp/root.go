@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apiload/apiload/examples/myapp/app"
+	"github.com/apiload/apiload/loadtesting"
 	"github.com/apiload/apiload/loadtesting/loadcmd"
 )
 
@@ -32,7 +33,10 @@ func newRoot() *cobra.Command {
 		newAuthCmd(),
 		loadcmd.New(app.Router(),
 			loadcmd.WithBaseURL("http://"+defaultAddr),
-			loadcmd.WithLogin(login)),
+			loadcmd.WithLogin(login),
+			// /api/v1/users is guarded by middleware (Router.Use), which
+			// discovery cannot see: say so rather than rely on the probe.
+			loadcmd.WithRouteOptions(loadtesting.RouteOptions{AuthPaths: []string{"/api/v1/users"}})),
 	)
 	return root
 }

@@ -6,7 +6,9 @@
 // struct, a constructor NewXxxCmd(app, runF) that parses flags into the
 // options (runF, when not nil, replaces the real work, so tests can check
 // parsing alone), and runXxx(ctx, opts) that does the work against the
-// injected store and streams.
+// injected store and streams. `run`, the largest, is split by job: the
+// command (run.go), flags to a loadtesting.Config (runflags.go), the
+// payload file reader (payload.go) and the progress bar (progress.go).
 package cli
 
 import (

@@ -100,7 +100,9 @@ func FuzzRunFlags(f *testing.F) {
 		var cmd *cobra.Command
 		if app {
 			target := RunTarget{Handler: handler, DefaultBaseURL: "http://127.0.0.1:8000",
-				Login: func(context.Context, string) (string, error) { return "", errors.New("not called by runF") }}
+				AuthAs: func(string, loadtesting.Config) func(context.Context) (http.Header, error) {
+					return func(context.Context) (http.Header, error) { return nil, errors.New("not called by runF") }
+				}}
 			cmd = NewAppRunCmd(&App{IO: ios}, target, runF)
 		} else {
 			cmd = NewRunCmd(&App{IO: ios}, runF)

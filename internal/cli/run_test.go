@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/cli"
 	"github.com/apiload/apiload/internal/testcert"
@@ -33,9 +36,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
 	}
 	return dir
 }
@@ -90,12 +91,8 @@ func parsedConfig(t *testing.T, app bool, target cli.RunTarget, args []string) (
 	} else {
 		cmd = cli.NewRunCmd(&cli.App{IO: ios}, runF)
 	}
-	if code := cli.Execute(t.Context(), cmd, args, ios); code != 0 {
-		t.Fatalf("%v: exit %d\n%s", args, code, errOut.String())
-	}
-	if got == nil {
-		t.Fatalf("%v: runF was not called", args)
-	}
+	require.Equal(t, 0, cli.Execute(t.Context(), cmd, args, ios), "%v: exit status\n%s", args, errOut.String())
+	require.NotNil(t, got, "%v: runF was not called", args)
 	return got.Config()
 }
 
@@ -105,8 +102,13 @@ func TestRunConfig(t *testing.T) {
 		"one.json":    "{\n  \"queue\": \"load_test\",\n  \"task\": \"ping\"\n}\n",
 		"lines.jsonl": "{\"n\":1}\n{\"n\":2}\n\n{\"n\":3}\n",
 	})
+	var authAsUser string
+	var authAsCfg loadtesting.Config
 	target := cli.RunTarget{Handler: okHandler, DefaultBaseURL: "http://127.0.0.1:8000",
-		Login: func(context.Context, string) (string, error) { return "", errors.New("runF tests do not log in") }}
+		AuthAs: func(user string, cfg loadtesting.Config) func(context.Context) (http.Header, error) {
+			authAsUser, authAsCfg = user, cfg
+			return func(context.Context) (http.Header, error) { return nil, errors.New("runF tests do not log in") }
+		}}
 	json := http.Header{"Content-Type": {"application/json"}}
 	// base is what `run PATH --in-process` gives with no other flag.
 	base := func(edit func(*loadtesting.Config)) loadtesting.Config {
@@ -171,8 +173,10 @@ func TestRunConfig(t *testing.T) {
 			base(func(c *loadtesting.Config) { c.ExpectStatus = []int{200, 201, 204} }), nil},
 		{"--name", true, []string{"/health/", "--in-process", "--name", "smoke test"},
 			base(func(c *loadtesting.Config) { c.Name = "smoke test" }), nil},
-		{"--auth-as does not touch the Config", true, []string{"/health/", "--in-process", "--auth-as", "alice@example.com"},
+		{"--auth-as sets only Auth", true, []string{"/health/", "--in-process", "--auth-as", "alice@example.com"},
 			base(nil), nil},
+		{"--auth-as over HTTP", true, []string{"/health/", "--auth-as", "bob"},
+			base(func(c *loadtesting.Config) { c.BaseURL = "http://127.0.0.1:8000" }), nil},
 
 		{"URL", false, []string{"http://127.0.0.1:8000/health/"},
 			base(func(c *loadtesting.Config) { c.BaseURL = "http://127.0.0.1:8000" }), nil},
@@ -203,20 +207,30 @@ func TestRunConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			authAsUser, authAsCfg = "", loadtesting.Config{}
 			got, err := parsedConfig(t, tt.app, target, expand(tt.args, dir))
-			if err != nil {
-				t.Fatalf("config: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(loadtesting.Config{}, "BodyFunc", "Store"), cmpopts.EquateEmpty()); diff != "" {
+			require.NoError(t, err, "config")
+			ignore := cmpopts.IgnoreFields(loadtesting.Config{}, "BodyFunc", "Store", "Auth")
+			if diff := cmp.Diff(tt.want, got, ignore, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Config (-want +got):\n%s", diff)
 			}
-			if (got.BodyFunc != nil) != (tt.wantBodies != nil) {
-				t.Fatalf("BodyFunc set: %v, want %v", got.BodyFunc != nil, tt.wantBodies != nil)
+			// --auth-as is the Config's Auth hook, made from the Config.
+			wantUser := ""
+			if i := slices.Index(tt.args, "--auth-as"); i >= 0 {
+				wantUser = tt.args[i+1]
 			}
+			assert.Equal(t, wantUser != "", got.Auth != nil, "Auth set")
+			assert.Equal(t, wantUser, authAsUser, "AuthAs's user")
+			if wantUser != "" {
+				assert.Empty(t, cmp.Diff(got, authAsCfg, ignore), "AuthAs is given the run's Config")
+				_, err := got.Auth(t.Context())
+				assert.EqualError(t, err, "--auth-as "+wantUser+": runF tests do not log in")
+			}
+			require.Equal(t, tt.wantBodies != nil, got.BodyFunc != nil, "BodyFunc set")
 			for i, want := range tt.wantBodies {
 				b, err := got.BodyFunc(int64(i))
-				if err != nil || string(b) != want {
-					t.Errorf("BodyFunc(%d) = %q, %v; want %q", i, b, err, want)
+				if assert.NoError(t, err, "BodyFunc(%d)", i) {
+					assert.Equal(t, want, string(b), "BodyFunc(%d)", i)
 				}
 			}
 		})
@@ -239,16 +253,21 @@ func TestRun_usageErrors(t *testing.T) {
 	})
 	var served, logins atomic.Int64
 	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { served.Add(1) })
-	login := func(context.Context, string) (string, error) { logins.Add(1); return "tok", nil }
+	login := func(string, loadtesting.Config) func(context.Context) (http.Header, error) {
+		return func(context.Context) (http.Header, error) {
+			logins.Add(1)
+			return http.Header{"Authorization": {"Bearer tok"}}, nil
+		}
+	}
 	// Which command a row runs: an app's `run PATH` with its target, or
 	// loadreport's `run URL`.
 	type runCmd struct {
 		target     cli.RunTarget
 		loadreport bool
 	}
-	withLogin := runCmd{target: cli.RunTarget{Handler: handler, Login: login}}
+	withLogin := runCmd{target: cli.RunTarget{Handler: handler, AuthAs: login}}
 	noLogin := runCmd{target: cli.RunTarget{Handler: handler}}
-	withBase := runCmd{target: cli.RunTarget{Handler: handler, Login: login, DefaultBaseURL: "http://127.0.0.1:1"}}
+	withBase := runCmd{target: cli.RunTarget{Handler: handler, AuthAs: login, DefaultBaseURL: "http://127.0.0.1:1"}}
 	runURL := runCmd{loadreport: true}
 	storeDir := filepath.Join(t.TempDir(), "store")
 	storeURL := "file://" + filepath.ToSlash(storeDir)
@@ -326,36 +345,19 @@ func TestRun_usageErrors(t *testing.T) {
 			if tt.cmd.loadreport {
 				o, helpFor = loadreport(t, false, append([]string{"run", "--store", storeURL}, args...)...), "loadreport run"
 			}
-			if o.code != 2 {
-				t.Fatalf("want exit 2, got\n%v", o)
-			}
+			require.Equal(t, 2, o.code, "exit status\n%v", o)
 			first, _, _ := strings.Cut(o.stderr, "\n")
-			if !strings.HasPrefix(first, "Error: ") {
-				t.Errorf("stderr should start with Error:\n%s", o.stderr)
-			}
+			assert.True(t, strings.HasPrefix(first, "Error: "), "stderr should start with Error:\n%s", o.stderr)
 			for _, w := range tt.want {
-				if w = strings.ReplaceAll(w, "$DIR", dir); !strings.Contains(first, w) {
-					t.Errorf("Error line lacks %q:\n%s", w, first)
-				}
+				assert.Contains(t, first, strings.ReplaceAll(w, "$DIR", dir), "the Error line")
 			}
-			if o.stderr != first+"\n"+usageLine(helpFor) {
-				t.Errorf("want the Error line and one help line %q, got:\n%s", usageLine(helpFor), o.stderr)
-			}
-			if o.stdout != "" {
-				t.Errorf("stdout: %q", o.stdout)
-			}
-			if strings.Contains(o.stderr, "hunter2") {
-				t.Errorf("a secret was printed:\n%s", o.stderr)
-			}
-			if n := served.Load(); n != 0 {
-				t.Errorf("%d requests reached the handler", n)
-			}
-			if n := logins.Load(); n != 0 {
-				t.Errorf("the login hook was called %d times", n)
-			}
-			if _, err := os.Stat(storeDir); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("the store was opened (stat: %v)", err)
-			}
+			assert.Equal(t, first+"\n"+usageLine(helpFor), o.stderr, "the Error line and one help line")
+			assert.Empty(t, o.stdout, "stdout")
+			assert.NotContains(t, o.stderr, "hunter2", "a secret was printed")
+			assert.Zero(t, served.Load(), "requests that reached the handler")
+			assert.Zero(t, logins.Load(), "calls of the login hook")
+			_, err := os.Stat(storeDir)
+			assert.ErrorIs(t, err, os.ErrNotExist, "the store was opened")
 		})
 	}
 }
@@ -379,33 +381,23 @@ func TestRun_progress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"/health/", "--in-process", "-n", "30", "--rate", "100", "-c", "2"}, tt.args...)
 			o := appRun(t, cli.RunTarget{Handler: okHandler}, fileStore(t), tt.errTTY, args...)
-			if o.code != 0 {
-				t.Fatalf("want exit 0, got\n%v", o)
+			require.Equal(t, 0, o.code, "exit status\n%v", o)
+			assert.Equal(t, tt.wantBar, barText.MatchString(o.stderr), "progress bar drawn; stderr:\n%q", o.stderr)
+			if !tt.wantBar {
+				assert.NotContains(t, o.stderr, "\r", "carriage return on stderr without a bar")
 			}
-			if got := barText.MatchString(o.stderr); got != tt.wantBar {
-				t.Errorf("progress bar drawn: %v, want %v; stderr:\n%q", got, tt.wantBar, o.stderr)
-			}
-			if !tt.wantBar && strings.Contains(o.stderr, "\r") {
-				t.Errorf("carriage return on stderr without a bar:\n%q", o.stderr)
-			}
-			if barText.MatchString(o.stdout) {
-				t.Errorf("progress on stdout:\n%s", o.stdout)
-			}
-			if !strings.Contains(o.stderr, "Saved to file://") {
-				t.Errorf("stderr lacks the Saved line:\n%q", o.stderr)
-			}
+			assert.NotRegexp(t, barText, o.stdout, "progress on stdout")
+			assert.Contains(t, o.stderr, "Saved to file://", "the Saved line")
 		})
 	}
 
 	t.Run("--json stdout is a Result", func(t *testing.T) {
 		o := appRun(t, cli.RunTarget{Handler: okHandler}, fileStore(t), true, "/health/", "--in-process", "-n", "30", "--json")
 		var res loadtesting.Result
-		if err := json.Unmarshal([]byte(o.stdout), &res); err != nil {
-			t.Fatalf("stdout does not parse as a Result: %v\n%s", err, o.stdout)
-		}
-		if res.Metrics.Requests != 30 || res.Path != "/health/" || !res.InProcess {
-			t.Errorf("Result: %d requests to %q, in-process %v; want 30 to /health/ in-process", res.Metrics.Requests, res.Path, res.InProcess)
-		}
+		require.NoError(t, json.Unmarshal([]byte(o.stdout), &res), "stdout is a Result:\n%s", o.stdout)
+		assert.Equal(t, int64(30), res.Metrics.Requests)
+		assert.Equal(t, "/health/", res.Path)
+		assert.True(t, res.InProcess, "in-process")
 	})
 }
 
@@ -437,9 +429,7 @@ func (h *recorded) seen() []string {
 func closedPort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
@@ -469,31 +459,22 @@ func TestRunURL(t *testing.T) {
 			store := fileStore(t)
 			before := len(h.seen())
 			o := loadreport(t, false, "run", tt.url, "-n", "40", "-c", "4", "--store", store)
-			if o.code != tt.wantCode {
-				t.Fatalf("want exit %d, got\n%v", tt.wantCode, o)
-			}
-			if got := len(h.seen()) - before; got != tt.wantServed {
-				t.Errorf("server saw %d requests, want %d", got, tt.wantServed)
-			}
+			require.Equal(t, tt.wantCode, o.code, "exit status\n%v", o)
+			assert.Equal(t, tt.wantServed, len(h.seen())-before, "requests the server saw")
 			for _, w := range tt.wantOut {
-				if !strings.Contains(o.stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, o.stdout)
-				}
+				assert.Contains(t, o.stdout, w)
 			}
-			if !strings.Contains(o.stderr, tt.wantErr) || strings.Contains(o.stderr, "--help") {
-				t.Errorf("stderr should contain %q and no help line:\n%s", tt.wantErr, o.stderr)
-			}
+			assert.Contains(t, o.stderr, tt.wantErr)
+			assert.NotContains(t, o.stderr, "--help", "a help line after an operational failure")
 			if tt.wantCode != 0 {
 				return
 			}
 			// The run was saved: recent lists it.
 			id := regexp.MustCompile(`results (\S+)`).FindStringSubmatch(o.stderr)
-			if id == nil {
-				t.Fatalf("no run id on stderr:\n%s", o.stderr)
-			}
-			if r := loadreport(t, false, "recent", "--store", store); r.code != 0 || !strings.Contains(r.stdout, id[1]) {
-				t.Errorf("recent does not list run %s:\n%v", id[1], r)
-			}
+			require.NotNil(t, id, "no run id on stderr:\n%s", o.stderr)
+			r := loadreport(t, false, "recent", "--store", store)
+			assert.Equal(t, 0, r.code, "recent\n%v", r)
+			assert.Contains(t, r.stdout, id[1], "recent lists the run")
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package cli_test
 
 import (
-	"context"
 	"crypto/tls"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,35 +153,4 @@ func TestRunConfig_TLS(t *testing.T) {
 			tt.check(t, cfg.TLS)
 		})
 	}
-}
-
-// TestRun_TLSLogin checks that --auth-as logs in over https with the run's
-// TLS settings: the login goes through DoInTarget, which trusts --ca-cert.
-func TestRun_TLSLogin(t *testing.T) {
-	srv := testcert.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/login":
-			io.WriteString(w, "tok-"+r.URL.Query().Get("user"))
-		case r.Header.Get("Authorization") != "Bearer tok-alice":
-			w.WriteHeader(http.StatusUnauthorized)
-		}
-	}), testcert.Options{})
-	login := func(ctx context.Context, user string) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/login?user="+user, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := cli.DoInTarget(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return string(b), err
-	}
-	target := cli.RunTarget{Handler: okHandler, Login: login}
-	o := appRun(t, target, fileStore(t), false, "/me", "--base-url", srv.URL, "--ca-cert", testcert.ServerCAFile(t, srv),
-		"--auth-as", "alice", "-n", "10", "-c", "2")
-	require.Equal(t, 0, o.code, "%v", o)
-	assert.Contains(t, o.stdout, "Succeeded     10 (100.0%)")
 }

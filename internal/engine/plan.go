@@ -8,31 +8,32 @@ import (
 
 // Plan is a fully resolved run: every default filled in and every value
 // checked by the caller. The engine does not validate it again.
+//
+// Its fields mean what loadtesting.Config's fields of the same name mean
+// (Method, Body, BodyFunc, Requests, Duration, Clients, Rate, RampTo,
+// Timeout), once resolved; the comments here say only what differs.
 type Plan struct {
-	// Method, URL and Header describe the request. Header is not modified.
+	// Method, URL and Header describe the request: URL with the path's
+	// placeholders filled and the query joined, Header (Config's Headers
+	// with what Auth returned) never modified.
 	Method string
 	URL    *url.URL
 	Header http.Header
-	// Body is sent with every request unless BodyFunc is set, in which case
-	// BodyFunc(n) supplies request n's payload.
+	// BodyFunc, when set, supplies request n's payload instead of Body.
 	Body     []byte
 	BodyFunc func(n int64) ([]byte, error)
 
-	// Requests bounds the run by count; 0 means unbounded (Duration must then be set).
+	// Requests is 0 for no count bound (Duration is then set): Config's
+	// default is filled in already.
 	Requests int64
-	// Duration bounds the run by time; 0 means unbounded.
 	Duration time.Duration
-	// Clients is the number of workers, and so the cap on requests in flight.
+	// Clients is the number of workers (no more than Requests of them run).
 	Clients int
-	// Rate is the open model's send rate in requests per second; 0 selects the closed model.
-	Rate float64
-	// RampTo, with Rate > 0 and Duration > 0, makes the send rate change
-	// linearly from Rate at the start to RampTo at Duration (requests per
-	// second; it may be lower than Rate). 0 keeps the rate constant.
-	RampTo float64
-	// Timeout bounds each request from the moment it is sent.
+	Rate    float64
+	RampTo  float64
 	Timeout time.Duration
-	// Success reports whether a status counts as a success.
+	// Success reports whether a status counts as a success; nil means
+	// DefaultSuccess.
 	Success func(status int) bool
 
 	// Transport sends the requests.

@@ -33,19 +33,31 @@ type Option func(*options)
 
 type options struct {
 	baseURL  string
-	login    func(ctx context.Context, user string) (string, error)
+	login    loginFunc
 	storeURL string
 	name     string
+	routes   loadtesting.RouteOptions
 }
 
 // WithBaseURL sets the server `run` sends to by default (without
 // --in-process), e.g. "http://127.0.0.1:8000".
 func WithBaseURL(url string) Option { return func(o *options) { o.baseURL = url } }
 
-// WithLogin sets the hook `run --auth-as USER` calls once before the load;
-// the token it returns is sent as "Authorization: Bearer <token>".
+// WithLogin sets the hook `run --auth-as USER` calls once before the load
+// (as the run's Config.Auth); the token it returns is sent as
+// "Authorization: Bearer <token>". The hook can log in on the run's own
+// target with Do.
 func WithLogin(login func(ctx context.Context, user string) (token string, err error)) Option {
 	return func(o *options) { o.login = login }
+}
+
+// WithRouteOptions sets how `list` discovers the routes, as
+// loadtesting.RoutesWith takes them: AuthPaths marks routes as needing
+// auth where the router cannot show it (middleware added with Use), and
+// NoProbe turns off the unauthenticated GET that discovery otherwise sends
+// to each route (as `list --no-probe` does).
+func WithRouteOptions(ro loadtesting.RouteOptions) Option {
+	return func(o *options) { o.routes = ro }
 }
 
 // WithStore sets the default store URL (the --store flag's default);
@@ -93,7 +105,12 @@ sampled errors; 'recent', 'results' and 'compare' read the stored runs
 	// A bad flag anywhere below is misuse (exit 2), whichever root the
 	// command is mounted under.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usagef("%w", err) })
-	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		// cobra runs only the nearest persistent pre-run hook: this one
+		// would hide the host's (its config loading, say), so call it first.
+		if err := runHostHook(cmd, c, args); err != nil {
+			return err
+		}
 		app.IO = cli.Streams(c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
 		app.CommandPath = cmd.CommandPath()
 		return nil
@@ -101,9 +118,13 @@ sampled errors; 'recent', 'results' and 'compare' read the stored runs
 	cmd.PersistentFlags().StringVar(&storeURL, "store", o.storeURL,
 		"save and read runs in the store at `URL`: redis://host:port/db, file:///abs/dir or none")
 	cmd.PersistentFlags().Lookup("store").DefValue = secret.URL(o.storeURL)
+	target := cli.RunTarget{Handler: h, DefaultBaseURL: o.baseURL}
+	if o.login != nil {
+		target.AuthAs = o.login.authAs(h)
+	}
 	cmd.AddCommand(
-		newListCmd(app, h),
-		cli.NewAppRunCmd(app, cli.RunTarget{Handler: h, DefaultBaseURL: o.baseURL, Login: o.login}, nil),
+		newListCmd(app, h, o.routes),
+		cli.NewAppRunCmd(app, target, nil),
 		cli.NewRecentCmd(app, nil),
 		cli.NewResultsCmd(app, nil),
 		cli.NewCompareCmd(app, nil),
@@ -134,19 +155,47 @@ func Execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 	return cli.Execute(ctx, root, args, cli.Streams(stdin, stdout, stderr))
 }
 
-func newListCmd(app *cli.App, h http.Handler) *cobra.Command {
-	var asJSON bool
+// runHostHook calls the persistent pre-run hook that cmd's own hook hides
+// from c, the command being run: the nearest one above cmd. With
+// cobra.EnableTraverseRunHooks cobra runs every hook itself, so it does
+// nothing.
+func runHostHook(cmd, c *cobra.Command, args []string) error {
+	if cobra.EnableTraverseRunHooks {
+		return nil
+	}
+	for p := cmd.Parent(); p != nil; p = p.Parent() {
+		switch {
+		case p.PersistentPreRunE != nil:
+			return p.PersistentPreRunE(c, args)
+		case p.PersistentPreRun != nil:
+			p.PersistentPreRun(c, args)
+			return nil
+		}
+	}
+	return nil
+}
+
+func newListCmd(app *cli.App, h http.Handler, ro loadtesting.RouteOptions) *cobra.Command {
+	var asJSON, noProbe bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the routes this app serves",
 		Long: `List the routes discovered from the app's router, one per method and path:
-METHOD, PATH, AUTH (whether the route needs a login: marked by the app, or
-answering 401/403 to an unauthenticated GET), PARAMS (the path placeholders
-to fill with 'run --path-param') and TAGS.`,
-		Example: "  " + "my-app api-load-test list\n  my-app api-load-test list --json | jq -r '.[].path'",
+METHOD, PATH, AUTH (whether the route needs a login), PARAMS (the path
+placeholders to fill with 'run --path-param') and TAGS.
+
+To fill AUTH, discovery sends one unauthenticated GET to each route that
+answers GET (and is not marked as needing auth by the app), through the
+app's handler in this process (placeholders filled with sample values): a
+401 or 403 answer marks the route. Those requests run the handlers, with whatever
+side effects a GET of them has. Give --no-probe to send none; AUTH then
+shows only the routes the app marks.`,
+		Example: "  " + "my-app api-load-test list\n  my-app api-load-test list --no-probe\n  my-app api-load-test list --json | jq -r '.[].path'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			routes, err := loadtesting.Routes(h)
+			opts := ro
+			opts.NoProbe = opts.NoProbe || noProbe
+			routes, err := loadtesting.RoutesWith(h, opts)
 			if err != nil {
 				return err
 			}
@@ -157,6 +206,7 @@ to fill with 'run --path-param') and TAGS.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the routes as JSON")
+	cmd.Flags().BoolVar(&noProbe, "no-probe", false, "send no request: AUTH shows only the routes the app marks")
 	return cmd
 }
 
@@ -183,10 +233,3 @@ func routesJSON(rs []loadtesting.Route) []routeJSON {
 	}
 	return out
 }
-
-// Do sends req to the target of the run in progress: the app's handler for
-// an --in-process run, else the run's base URL. Call it from the login hook
-// (WithLogin) so the token comes from the server the load goes to; req's
-// URL is a path such as "/api/v1/auth/login" and its context is the one the
-// hook was given. The caller closes the response body.
-func Do(req *http.Request) (*http.Response, error) { return cli.DoInTarget(req) }
