@@ -1,44 +1,46 @@
-package dashboard
+package dashboard_test
 
 import (
 	"bytes"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apiload/apiload/internal/dashboard"
 	"github.com/apiload/apiload/internal/report"
 	"github.com/apiload/apiload/loadtesting"
 )
 
 // TestVerdict_sameOnEverySurface judges a table of base/head pairs on
 // every surface that says whether a run regressed: report.Compare (behind
-// `loadreport compare`), its rendered text, the dashboard's compare view
-// (the page's verdict and each row's class) and the trend card of the
-// head's endpoint. All of them must give the verdict the row expects; the
-// old trend rule, a bare p95 ratio, disagreed on several of these pairs.
+// `loadreport compare`) and its text, the dashboard's compare page (its
+// verdict and each row's class) and the trend card that the index page
+// shows for the pair's endpoint. All of them must give the verdict the row
+// expects. The trend card once had a rule of its own, a bare p95 ratio,
+// which disagreed on several of these pairs.
 func TestVerdict_sameOnEverySurface(t *testing.T) {
 	const us, ms = time.Microsecond, time.Millisecond
-	// mk builds a run of GET /checkout that started at minute i.
+	// mk builds a run of GET /checkout that started i minutes before now.
 	mk := func(id string, i int, p95 time.Duration, throughput float64, failed, requests int64) *loadtesting.Result {
-		r := &loadtesting.Result{ID: id, Name: "GET /checkout", Method: "GET", Path: "/checkout",
-			StartedAt: time.Date(2026, 1, 2, 3, i, 0, 0, time.UTC)}
+		r := &loadtesting.Result{Schema: loadtesting.SchemaVersion, ID: id, Name: "GET /checkout", Method: "GET",
+			Path: "/checkout", URL: "/checkout", StartedAt: now.Add(-time.Duration(i) * time.Minute)}
 		r.Metrics.Requests, r.Metrics.Failed, r.Metrics.Succeeded = requests, failed, requests-failed
 		r.Metrics.ErrorRate = float64(failed) / float64(requests)
 		r.Metrics.Throughput, r.Metrics.RequestRate = throughput, throughput
 		r.Metrics.Latency = loadtesting.Latency{P50: p95, P95: p95, P99: p95}
 		return r
 	}
-	base := mk("BASE", 0, 20*ms, 400, 0, 500)
+	base := mk("BASE", 2, 20*ms, 400, 0, 500)
 	tests := []struct {
 		name       string
 		base, head *loadtesting.Result
 		max        float64
-		// class is the dashboard's class of each row that is not plain:
-		// "regressed" or "better".
+		// class is the class of each comparison row that is not plain:
+		// "regressed" or "better"; nil when all are plain.
 		class     map[string]string
 		regressed bool
 	}{
@@ -51,58 +53,75 @@ func TestVerdict_sameOnEverySurface(t *testing.T) {
 			map[string]string{"p50": "better", "p95": "better", "p99": "better"}, false},
 		// The old trend rule flagged these +200% as worse.
 		{"microseconds: noise however large relatively",
-			mk("BASE", 0, us, 400, 0, 500), mk("HEAD", 1, 3*us, 400, 0, 500), 0.1, nil, false},
+			mk("BASE", 2, us, 400, 0, 500), mk("HEAD", 1, 3*us, 400, 0, 500), 0.1, nil, false},
 		// The old trend rule looked at p95 only and missed these.
 		{"throughput -20%", base, mk("HEAD", 1, 20*ms, 320, 0, 500), 0.1,
 			map[string]string{"throughput": "regressed"}, true},
 		{"error rate 0% -> 20%", base, mk("HEAD", 1, 20*ms, 400, 100, 500), 0.1,
 			map[string]string{"error_rate": "regressed"}, true},
-		{"one error in 500: not significant", base, mk("HEAD", 1, 20*ms, 400, 1, 500), 0, nil, false},
+		{"one error in 500: not significant", base, mk("HEAD", 1, 20*ms, 400, 1, 500), 0.1, nil, false},
 	}
+	rowRE := regexp.MustCompile(`<tr data-metric="(\w+)"(?: class="(\w+)")?>`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := tt.base
 			// The rule itself.
-			c := report.Compare(b, tt.head, tt.max)
+			c := report.Compare(tt.base, tt.head, tt.max)
 			assert.Equal(t, tt.regressed, c.Regressed, "report.Compare")
-			rowClass := map[string]string{}
+			var rowClass, regressedLabels []string
 			for _, row := range c.Rows {
 				require.False(t, row.Regressed && row.Improved(), "row %s both regressed and improved", row.Metric)
 				switch {
 				case row.Regressed:
-					rowClass[row.Metric] = "regressed"
+					rowClass = append(rowClass, row.Metric+"=regressed")
+					regressedLabels = append(regressedLabels, row.Label())
 				case row.Improved():
-					rowClass[row.Metric] = "better"
+					rowClass = append(rowClass, row.Metric+"=better")
 				}
 			}
-			if diff := cmp.Diff(tt.class, rowClass, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("report rows (-want +got):\n%s", diff)
-			}
+			assert.Equal(t, wantClasses(tt.class, c.Rows), rowClass, "report rows")
 
 			// loadreport compare's text.
 			var buf bytes.Buffer
 			require.NoError(t, report.RenderCompare(&buf, c, report.Options{}))
-			assert.Equal(t, tt.regressed, bytes.Contains(buf.Bytes(), []byte("(regressed)")), "loadreport compare:\n%s", buf.String())
+			assert.Equal(t, tt.regressed, strings.Contains(buf.String(), "(regressed)"), "loadreport compare:\n%s", buf.String())
 
-			// The dashboard's compare view.
-			page := newComparison(b, tt.head, tt.max, tt.head.StartedAt)
-			assert.Equal(t, tt.regressed, page.Regressed, "compare view verdict")
-			pageClass := map[string]string{}
-			for _, row := range page.Rows {
-				if row.Class != "" {
-					pageClass[row.Metric] = row.Class
+			st := &memStore{runs: []*loadtesting.Result{tt.head, tt.base}} // newest first
+			h := dashboard.New(dashboard.Config{Store: st, Now: clock, MaxRegression: tt.max})
+
+			// The compare page.
+			status, _, body := get(t, h, "GET", "/compare?base="+tt.base.ID+"&head="+tt.head.ID, nil)
+			require.Equal(t, 200, status, body)
+			assert.Equal(t, tt.regressed, strings.Contains(body, `<p class="verdict bad" id="verdict">Regressed`), "compare page verdict")
+			var pageClass []string
+			for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+				if m[2] != "" {
+					pageClass = append(pageClass, m[1]+"="+m[2])
 				}
 			}
-			if diff := cmp.Diff(tt.class, pageClass, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("compare view rows (-want +got):\n%s", diff)
-			}
+			assert.Equal(t, rowClass, pageClass, "compare page rows")
 
-			// The trend card: runs newest first, as the store returns them.
-			cards := trends([]*loadtesting.Result{tt.head, b}, tt.max)
-			require.Len(t, cards, 1)
-			assert.Equal(t, tt.regressed, cards[0].Worse, "trend card")
-			assert.Equal(t, c.Rows[1].Change(), cards[0].P95Change, "trend card's p95 change")
-			assert.Equal(t, "/compare?base=BASE&head=HEAD", cards[0].Compare)
+			// The trend card on the index page.
+			status, _, body = get(t, h, "GET", "/", nil)
+			require.Equal(t, 200, status, body)
+			require.Equal(t, 1, strings.Count(body, `<article class="trend`), "one trend card")
+			assert.Equal(t, tt.regressed, strings.Contains(body, `<article class="trend worse">`), "trend card")
+			if tt.regressed {
+				assert.Contains(t, body, "regressed: "+strings.Join(regressedLabels, ", ")+"</span>", "the card names the metrics")
+			} else {
+				assert.Contains(t, body, "no regression against the run before")
+			}
+			assert.Contains(t, body, `href="/compare?base=`+tt.base.ID+`&amp;head=`+tt.head.ID+`"`, "the card links to the comparison")
 		})
 	}
+}
+
+// wantClasses lists class as "metric=class" in the order of rows.
+func wantClasses(class map[string]string, rows []report.Row) []string {
+	var out []string
+	for _, r := range rows {
+		if c, ok := class[r.Metric]; ok {
+			out = append(out, r.Metric+"="+c)
+		}
+	}
+	return out
 }
