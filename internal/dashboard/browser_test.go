@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/dashboard"
 	"github.com/apiload/apiload/internal/format"
@@ -35,9 +37,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("no chromium on PATH: the browser tests need Debian's chromium package (.ci/run installs it)")
-	}
+	require.NotEqual(t, "true", os.Getenv("CI"), "no chromium on PATH: the browser tests need Debian's chromium package (.ci/run installs it)")
 	t.Skip("no chromium on PATH: install Debian's chromium package to run the browser tests")
 	return ""
 }
@@ -48,9 +48,7 @@ func chromium(t *testing.T) string {
 func seedRealRuns(t *testing.T) (loadtesting.Store, map[string]*loadtesting.Result) {
 	t.Helper()
 	st, err := loadtesting.OpenStore("file://" + filepath.ToSlash(t.TempDir()))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
+	require.NoError(t, err, "open store")
 	t.Cleanup(func() { _ = st.Close() })
 
 	var n atomic.Int64
@@ -89,9 +87,7 @@ func seedRealRuns(t *testing.T) (loadtesting.Store, map[string]*loadtesting.Resu
 	} {
 		r.cfg.Store = st
 		res, err := loadtesting.Exec(t.Context(), r.h, r.cfg)
-		if err != nil {
-			t.Fatalf("run %s: %v", r.key, err)
-		}
+		require.NoError(t, err, "run %s", r.key)
 		runs[r.key] = res
 		time.Sleep(2 * time.Millisecond) // distinct start times, so the order is certain
 	}
@@ -140,19 +136,13 @@ func TestBrowser(t *testing.T) {
 
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		require.NoError(t, chromedp.Do(bctx, steps...), what)
 	}
 	eval := func(what, js string, v any) {
 		t.Helper()
 		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](js))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if err := jsonUnmarshal(raw, v); err != nil {
-			t.Fatalf("%s: decode %s: %v", what, raw, err)
-		}
+		require.NoError(t, err, what)
+		require.NoError(t, json.Unmarshal(raw, v), "%s: decode %s", what, raw)
 	}
 
 	run("load the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#runs")))
@@ -189,9 +179,8 @@ func TestBrowser(t *testing.T) {
 	for _, r := range runs {
 		failures += r.Metrics.Failed
 	}
-	if cards["Runs"] != "5" || cards["Total failures"] != itoa(failures) {
-		t.Errorf("cards %v: want 5 runs and %d failures", cards, failures)
-	}
+	assert.Equal(t, "5", cards["Runs"], "runs card")
+	assert.Equal(t, itoa(failures), cards["Total failures"], "failures card")
 
 	// Expand the POST run and read its percentiles.
 	enq := runs["enqueue"]
@@ -222,9 +211,7 @@ func TestBrowser(t *testing.T) {
 		"p999": format.Duration(l.P999), "max": format.Duration(l.Max), "mean": format.Duration(l.Mean),
 		"stddev": format.Duration(l.StdDev),
 	}
-	if detail.Expanded != "true" {
-		t.Errorf("toggle aria-expanded = %q after the click, want true", detail.Expanded)
-	}
+	assert.Equal(t, "true", detail.Expanded, "toggle aria-expanded after the click")
 	if diff := cmp.Diff(wantPercentiles, detail.Percentiles); diff != "" {
 		t.Errorf("percentiles of the expanded row (-want +got):\n%s", diff)
 	}
@@ -236,9 +223,9 @@ func TestBrowser(t *testing.T) {
 	if diff := cmp.Diff(wantFacts, detail.Facts); diff != "" {
 		t.Errorf("facts of the expanded row (-want +got):\n%s", diff)
 	}
-	if m.Failed != 25 || detail.Samples != 5 || !strings.Contains(detail.More, "and 20 more failed requests") {
-		t.Errorf("%d failures: %d samples shown and %q, want 25 failures, 5 shown and \"and 20 more failed requests\"", m.Failed, detail.Samples, detail.More)
-	}
+	assert.Equal(t, int64(25), m.Failed, "failures of the POST run")
+	assert.Equal(t, 5, detail.Samples, "samples shown")
+	assert.Contains(t, detail.More, "and 20 more failed requests")
 
 	// Its latency chart: an SVG curve with data, laid out on the page.
 	var chart struct {
@@ -253,9 +240,10 @@ func TestBrowser(t *testing.T) {
 		return {points: +path.dataset.points, d: path.getAttribute("d"), height: svg.getBoundingClientRect().height,
 			ticks: [...svg.querySelectorAll(".axis text[text-anchor=middle]")].map(t => t.textContent)};
 	})()`, &chart)
-	if chart.Points < 40 || strings.Count(chart.D, "L") != chart.Points-1 || !strings.HasPrefix(chart.D, "M") || chart.Height < 100 {
-		t.Errorf("latency chart: %d points, %d px high, path %.80q...: want a drawn curve of at least 40 points", chart.Points, int(chart.Height), chart.D)
-	}
+	assert.GreaterOrEqual(t, chart.Points, 40, "latency chart points")
+	assert.Equal(t, chart.Points-1, strings.Count(chart.D, "L"), "latency chart: one L per point after the first, path %.80q...", chart.D)
+	assert.True(t, strings.HasPrefix(chart.D, "M"), "latency chart path %.80q... starts with M", chart.D)
+	assert.GreaterOrEqual(t, chart.Height, 100.0, "latency chart height (px)")
 	if diff := cmp.Diff([]string{"0%", "90%", "99%", "99.9%"}, chart.Ticks); diff != "" {
 		t.Errorf("x axis of 200 requests (-want +got):\n%s", diff)
 	}
@@ -268,6 +256,17 @@ func TestBrowser(t *testing.T) {
 	if diff := cmp.Diff(wantTrends, trends); diff != "" {
 		t.Errorf("trends (-want +got):\n%s", diff)
 	}
+	// GET /health's card judges its newest run against the one before, and
+	// links to the compare view of that pair, which must give the same verdict.
+	var card struct {
+		Worse   bool   `json:"worse"`
+		Compare string `json:"compare"`
+	}
+	eval("read GET /health's trend card", `(() => {
+		const a = [...document.querySelectorAll(".trend")].find(a => a.querySelector(".path").textContent === "/health");
+		return {worse: a.classList.contains("worse"), compare: a.querySelector(".verdict-line a").getAttribute("href")};
+	})()`, &card)
+	assert.Equal(t, "/compare?base="+runs["health-1"].ID+"&head="+runs["health-2"].ID, card.Compare, "the trend card's compare link")
 
 	// Markup in a result is text: the path, the error message and the body.
 	x := runs["xss"]
@@ -288,15 +287,9 @@ func TestBrowser(t *testing.T) {
 		xss: typeof window.__xss,
 		scripts: [...document.scripts].map(s => s.getAttribute("src")),
 	})`, &xs)
-	if xs.Path != "/xss/"+xssPayload {
-		t.Errorf("path shows %q, want the text %q", xs.Path, "/xss/"+xssPayload)
-	}
-	if !strings.Contains(xs.Body, "oops "+xssPayload) {
-		t.Errorf("error body shows %q, want the text %q", xs.Body, "oops "+xssPayload)
-	}
-	if xs.XSS != "undefined" {
-		t.Errorf("typeof window.__xss = %q: markup from a result ran", xs.XSS)
-	}
+	assert.Equal(t, "/xss/"+xssPayload, xs.Path, "the path shows as text")
+	assert.Contains(t, xs.Body, "oops "+xssPayload, "the error body shows as text")
+	assert.Equal(t, "undefined", xs.XSS, "typeof window.__xss: markup from a result ran")
 	if diff := cmp.Diff([]string{"/static/app.js"}, xs.Scripts); diff != "" {
 		t.Errorf("scripts in the page (-want +got):\n%s", diff)
 	}
@@ -328,11 +321,12 @@ func TestBrowser(t *testing.T) {
 	if diff := cmp.Diff(wantCmp, cmpView); diff != "" {
 		t.Errorf("compare view (-want +got):\n%s", diff)
 	}
+	var regressed bool
+	eval("read the compare view's verdict", `document.getElementById("verdict").classList.contains("bad")`, &regressed)
+	assert.Equal(t, card.Worse, regressed, "the trend card and the compare view judge the same pair of runs")
 	shot(t, bctx, "compare.png")
 
-	if err := chromedp.Cancel(bctx); err != nil {
-		t.Errorf("close the browser: %v", err)
-	}
+	assert.NoError(t, chromedp.Cancel(bctx), "close the browser")
 }
 
 // shot saves a full-page screenshot under the test's temporary directory
@@ -340,23 +334,15 @@ func TestBrowser(t *testing.T) {
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
+	require.NoError(t, err, "screenshot %s", name)
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("save screenshot: %v", err)
-	}
+	require.NoError(t, os.WriteFile(path, png, 0o644), "save screenshot")
 	t.Logf("screenshot: %s", path)
 	if *screenshotDir != "" {
 		keep := filepath.Join(*screenshotDir, name)
-		if err := os.WriteFile(keep, png, 0o644); err != nil {
-			t.Fatalf("save screenshot: %v", err)
-		}
+		require.NoError(t, os.WriteFile(keep, png, 0o644), "save screenshot")
 		t.Logf("screenshot kept: %s", keep)
 	}
 }
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -18,14 +19,10 @@ func histResult(t *testing.T, lat ...time.Duration) *loadtesting.Result {
 	t.Helper()
 	h := hdrhistogram.New(1, int64(time.Hour), 3)
 	for _, d := range lat {
-		if err := h.RecordValue(int64(d)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.RecordValue(int64(d)))
 	}
 	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return &loadtesting.Result{ID: "R", Histogram: string(enc)}
 }
 
@@ -36,9 +33,7 @@ func TestLatencyChart(t *testing.T) {
 		lat[i] = time.Duration(i+1) * time.Millisecond
 	}
 	c := latencyChart(series{Name: "R", Result: histResult(t, lat...)})
-	if c == nil {
-		t.Fatal("no chart for a histogram with data")
-	}
+	require.NotNil(t, c, "no chart for a histogram with data")
 	// 900 requests: up to 99.9%, three nines.
 	var xs []string
 	for _, tk := range c.XTicks {
@@ -47,9 +42,7 @@ func TestLatencyChart(t *testing.T) {
 	if diff := cmp.Diff([]string{"0%", "90%", "99%", "99.9%"}, xs); diff != "" {
 		t.Errorf("x ticks (-want +got):\n%s", diff)
 	}
-	if c.YLabel != "latency (ms)" {
-		t.Errorf("y label %q, want latency (ms)", c.YLabel)
-	}
+	assert.Equal(t, "latency (ms)", c.YLabel)
 	var ys []string
 	for _, tk := range c.YTicks {
 		ys = append(ys, tk.Label)
@@ -57,29 +50,26 @@ func TestLatencyChart(t *testing.T) {
 	if diff := cmp.Diff([]string{"0", "500", "1000"}, ys); diff != "" {
 		t.Errorf("y ticks (-want +got):\n%s", diff)
 	}
-	if len(c.Lines) != 1 {
-		t.Fatalf("%d lines, want 1", len(c.Lines))
-	}
+	require.Len(t, c.Lines, 1)
 	ln := c.Lines[0]
-	if want := 3*pointsPerDecade + 1; ln.Points != want {
-		t.Errorf("%d points, want %d", ln.Points, want)
-	}
+	assert.Equal(t, 3*pointsPerDecade+1, ln.Points, "points")
 	// The curve starts bottom left, never goes down (SVG y grows downwards)
 	// and ends at the max, top right.
 	prevX, prevY := -1.0, c.Bottom+1
 	for i, cmd := range strings.FieldsFunc(ln.D, func(r rune) bool { return r == 'M' || r == 'L' }) {
 		xy := strings.Split(cmd, ",")
-		x, _ := strconv.ParseFloat(xy[0], 64)
-		y, _ := strconv.ParseFloat(xy[1], 64)
-		if x <= prevX || y > prevY {
-			t.Fatalf("point %d (%v,%v) after (%v,%v): the curve must go right and never down", i, x, y, prevX, prevY)
-		}
+		require.Len(t, xy, 2, "point %d: %q", i, cmd)
+		x, err := strconv.ParseFloat(xy[0], 64)
+		require.NoError(t, err)
+		y, err := strconv.ParseFloat(xy[1], 64)
+		require.NoError(t, err)
+		require.True(t, x > prevX && y <= prevY,
+			"point %d (%v,%v) after (%v,%v): the curve must go right and never down", i, x, y, prevX, prevY)
 		prevX, prevY = x, y
 	}
 	// The axis tops out at 1000ms, so the max, 900ms, is at 90% of its height.
-	if wantY := c.Bottom - 0.9*(c.Bottom-c.Top); prevX != c.Right || prevY < wantY-1 || prevY > wantY+1 {
-		t.Errorf("curve ends at (%v,%v), want the max at the right, (%v,%v)", prevX, prevY, c.Right, wantY)
-	}
+	assert.Equal(t, c.Right, prevX, "the curve ends at the right")
+	assert.InDelta(t, c.Bottom-0.9*(c.Bottom-c.Top), prevY, 1, "the curve ends at the max, 90%% of the height")
 	var marks []string
 	for _, m := range ln.Marks {
 		marks = append(marks, m.Title)
@@ -95,19 +85,14 @@ func TestLatencyChart_twoRuns(t *testing.T) {
 		series{Name: "empty", Result: &loadtesting.Result{}},
 		series{Name: "head", Result: histResult(t, 300*time.Microsecond, 900*time.Microsecond)},
 	)
-	if c == nil || len(c.Lines) != 2 {
-		t.Fatalf("chart %+v: want two lines (the run without a histogram left out)", c)
-	}
-	if c.Lines[0].Class == c.Lines[1].Class || c.Lines[0].LegendY == c.Lines[1].LegendY {
-		t.Errorf("two lines share a colour or a legend row: %+v", c.Lines)
-	}
-	if c.YLabel != "latency (µs)" || c.Label != "latency by percentile of base and head" {
-		t.Errorf("labels %q, %q", c.YLabel, c.Label)
-	}
+	require.NotNil(t, c)
+	require.Len(t, c.Lines, 2, "the run without a histogram is left out")
+	assert.NotEqual(t, c.Lines[0].Class, c.Lines[1].Class, "two lines share a colour")
+	assert.NotEqual(t, c.Lines[0].LegendY, c.Lines[1].LegendY, "two lines share a legend row")
+	assert.Equal(t, "latency (µs)", c.YLabel)
+	assert.Equal(t, "latency by percentile of base and head", c.Label)
 	// Two requests each: the axis still reaches 99%.
-	if n := len(c.XTicks); n != 3 {
-		t.Errorf("%d x ticks, want 3 (0%%, 90%%, 99%%)", n)
-	}
+	assert.Len(t, c.XTicks, 3, "x ticks 0%%, 90%%, 99%%")
 }
 
 func TestLatencyChart_none(t *testing.T) {
@@ -117,22 +102,16 @@ func TestLatencyChart_none(t *testing.T) {
 		"corrupt":      {Histogram: "not a histogram"},
 		"empty":        histResult(t),
 	} {
-		if c := latencyChart(series{Name: name, Result: r}); c != nil {
-			t.Errorf("%s: got a chart, want none", name)
-		}
+		assert.Nil(t, latencyChart(series{Name: name, Result: r}), name)
 	}
-	if c := latencyChart(); c != nil {
-		t.Errorf("no series: got a chart")
-	}
+	assert.Nil(t, latencyChart(), "no series")
 }
 
 func TestNiceStep(t *testing.T) {
 	for raw, want := range map[float64]float64{
 		0: 1, -3: 1, 0.3: 0.5, 1: 1, 1.1: 2, 2.5: 5, 7: 10, 12: 20, 250: 500, 1e6: 1e6,
 	} {
-		if got := niceStep(raw); got != want {
-			t.Errorf("niceStep(%v) = %v, want %v", raw, got, want)
-		}
+		assert.Equal(t, want, niceStep(raw), "niceStep(%v)", raw)
 	}
 }
 
@@ -146,32 +125,26 @@ func TestNinesLabel(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	for n, p := range want {
-		v, _ := strconv.ParseFloat(strings.TrimSuffix(p, "%"), 64)
-		if diff := cmp.Diff(v, percentileAt(float64(n)), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
-			t.Errorf("percentileAt(%d) (-want +got):\n%s", n, diff)
-		}
+		v, err := strconv.ParseFloat(strings.TrimSuffix(p, "%"), 64)
+		require.NoError(t, err)
+		assert.InDelta(t, v, percentileAt(float64(n)), 1e-9, "percentileAt(%d)", n)
 	}
 }
 
 func TestSparkline(t *testing.T) {
-	if s := sparkline("p95", nil); s != nil {
-		t.Errorf("sparkline of nothing: %+v", s)
-	}
+	assert.Nil(t, sparkline("p95", nil), "sparkline of nothing")
 	one := sparkline("p95", []sparkPoint{{Value: 5, Title: "a"}})
-	if one.D != "M100,4" || one.Last.Title != "a" {
-		t.Errorf("one point: %+v, want a dot at the top middle", one)
-	}
+	require.NotNil(t, one)
+	assert.Equal(t, "M100,4", one.D, "one point: a dot at the top middle")
+	assert.Equal(t, "a", one.Last.Title)
 	s := sparkline("rate", []sparkPoint{{Value: 0}, {Value: 10}, {Value: 5, Title: "last"}})
-	if want := "M4,40L100,4L196,22"; s.D != want {
-		t.Errorf("path %q, want %q", s.D, want)
-	}
-	if s.Last.Title != "last" || len(s.Points) != 3 {
-		t.Errorf("points %+v", s.Points)
-	}
+	require.NotNil(t, s)
+	assert.Equal(t, "M4,40L100,4L196,22", s.D)
+	assert.Equal(t, "last", s.Last.Title)
+	assert.Len(t, s.Points, 3)
 	zero := sparkline("rate", []sparkPoint{{Value: 0}, {Value: 0}})
-	if zero.D != "M4,40L196,40" {
-		t.Errorf("all zero: %q, want a flat line at the bottom", zero.D)
-	}
+	require.NotNil(t, zero)
+	assert.Equal(t, "M4,40L196,40", zero.D, "all zero: a flat line at the bottom")
 }
 
 func TestTrends(t *testing.T) {
@@ -189,31 +162,35 @@ func TestTrends(t *testing.T) {
 	}
 	got := trends(runs, 0.1)
 	type row struct {
-		Key    string
-		Runs   int
-		Change string
-		Worse  bool
-		Titles []string
+		Key       string
+		Runs      int
+		Change    string
+		Worse     bool
+		Regressed string
+		Compare   string
+		Titles    []string
 	}
 	var rows []row
 	for _, tr := range got {
-		r := row{Key: tr.Method + " " + tr.Path, Runs: tr.Runs, Change: tr.P95Change, Worse: tr.Worse}
+		r := row{Key: tr.Method + " " + tr.Path, Runs: tr.Runs, Change: tr.P95Change, Worse: tr.Worse,
+			Regressed: tr.Regressed, Compare: tr.Compare}
 		for _, p := range tr.P95.Points {
 			r.Titles = append(r.Titles, p.Title)
 		}
 		rows = append(rows, r)
 	}
 	want := []row{
-		{"GET /a", 2, "+20.0%", true, []string{"2: p95 10ms", "4: p95 12ms"}},
-		{"POST /a", 1, "", false, []string{"3: p95 1.00ms"}},
-		{"GET /b", 1, "", false, []string{"1: p95 1.00ms"}},
+		{"GET /a", 2, "+20.0%", true, "p95", "/compare?base=2&head=4", []string{"2: p95 10ms", "4: p95 12ms"}},
+		{"POST /a", 1, "", false, "", "", []string{"3: p95 1.00ms"}},
+		{"GET /b", 1, "", false, "", "", []string{"1: p95 1.00ms"}},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("trends (-want +got):\n%s", diff)
 	}
-	if got := trends(runs, 0.25); !strings.HasPrefix(got[0].P95Change, "+20") || got[0].Worse {
-		t.Errorf("+20%% with a 25%% threshold: %+v, want not worse", got[0])
-	}
+	got = trends(runs, 0.25)
+	require.NotEmpty(t, got)
+	assert.Equal(t, "+20.0%", got[0].P95Change)
+	assert.False(t, got[0].Worse, "+20%% with a 25%% threshold")
 }
 
 func TestLoopbackHost(t *testing.T) {
@@ -223,9 +200,7 @@ func TestLoopbackHost(t *testing.T) {
 		"": false, "0.0.0.0:8089": false, "10.0.0.1": false, "[::]:80": false, "example.com": false,
 		"localhost.example.com": false, "127.0.0.1.nip.io": false,
 	} {
-		if got := loopbackHost(host); got != want {
-			t.Errorf("loopbackHost(%q) = %v, want %v", host, got, want)
-		}
+		assert.Equal(t, want, loopbackHost(host), "loopbackHost(%q)", host)
 	}
 }
 
@@ -235,8 +210,10 @@ func TestCheckID(t *testing.T) {
 		"": false, "a..b": false, "../etc": false, "a/b": false, `a\b`: false, "a b": false, "<x>": false,
 		strings.Repeat("a", 129): false, "é": false,
 	} {
-		if err := checkID(id); (err == nil) != ok {
-			t.Errorf("checkID(%q) = %v, want ok %v", id, err, ok)
+		if ok {
+			assert.NoError(t, checkID(id), "checkID(%q)", id)
+		} else {
+			assert.Error(t, checkID(id), "checkID(%q)", id)
 		}
 	}
 }

@@ -21,8 +21,8 @@ const (
 	MaxRuns = 100
 	// DefaultAPIRuns is how many runs GET /api/runs returns without ?limit.
 	DefaultAPIRuns = 20
-	// DefaultMaxRegression is the relative worsening the compare view flags
-	// as a regression: 0.10 is 10%.
+	// DefaultMaxRegression is the relative worsening the compare view and
+	// the trend cards flag as a regression: 0.10 is 10%.
 	DefaultMaxRegression = 0.10
 )
 
@@ -48,7 +48,8 @@ type Config struct {
 	// ?limit. Default DefaultRuns; at most MaxRuns.
 	Runs int
 	// MaxRegression is the relative worsening (0.10 = 10%) beyond which the
-	// compare view flags a metric as regressed. Default DefaultMaxRegression.
+	// compare view and the trend cards flag a metric as regressed, by
+	// report.Compare's rule. Default DefaultMaxRegression.
 	MaxRegression float64
 }
 

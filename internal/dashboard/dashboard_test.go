@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/dashboard"
 	"github.com/apiload/apiload/internal/store"
@@ -38,7 +40,10 @@ func TestHandler_routes(t *testing.T) {
 		{"index lists the runs", seeded, "", "/", 200, "text/html",
 			[]string{`id="runs"`, `id="run-01RUNHEALTH2"`, `class="badge m-get"`, `class="badge m-post"`, "/api/v1/tasks/enqueue",
 				"1234", "23.4", "3.00%", "5 minutes ago", "2 hours ago", "1 day ago", `id="sum-runs">4<`, `id="sum-failures">13<`,
-				"Trends by endpoint", `<svg class="chart"`, `<svg class="spark p95"`, "store: <code>mem://test</code>"},
+				"Trends by endpoint", `<svg class="chart"`, `<svg class="spark p95"`, "store: <code>mem://test</code>",
+				// GET /health's trend card: report.Compare's verdict on its two runs, as the compare view gives it.
+				`<article class="trend worse">`, `regressed: p50, p95, p99, throughput</span> against the run before`,
+				`<a href="/compare?base=01RUNHEALTH1&amp;head=01RUNHEALTH2">compare</a>`},
 			[]string{"No runs yet"}, dashboard.DefaultRuns},
 		{"index limit", seeded, "", "/?limit=2", 200, "text/html", []string{`id="sum-runs">2<`}, nil, 2},
 		{"index limit 0", seeded, "", "/?limit=0", 400, "text/html", []string{`limit &#34;0&#34;: must be a whole number from 1 to 100`}, nil, 0},
@@ -94,20 +99,14 @@ func TestHandler_routes(t *testing.T) {
 				method = http.MethodGet
 			}
 			status, hdr, body := get(t, newDashboard(st, ""), method, tt.target, nil)
-			if status != tt.wantStatus {
-				t.Errorf("%s %s: status %d, want %d; body:\n%s", method, tt.target, status, tt.wantStatus, body)
-			}
-			if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, tt.wantType) {
-				t.Errorf("Content-Type %q, want %q...", ct, tt.wantType)
-			}
+			assert.Equal(t, tt.wantStatus, status, "%s %s; body:\n%s", method, tt.target, body)
+			assert.True(t, strings.HasPrefix(hdr.Get("Content-Type"), tt.wantType), "Content-Type %q, want %q...", hdr.Get("Content-Type"), tt.wantType)
 			containsAll(t, body, tt.want...)
 			for _, nw := range tt.notWant {
-				if strings.Contains(body, nw) {
-					t.Errorf("body has %q, want not", nw)
-				}
+				assert.NotContains(t, body, nw)
 			}
-			if tt.wantLimit != 0 && st.lastLimit != tt.wantLimit {
-				t.Errorf("store asked for %d runs, want %d", st.lastLimit, tt.wantLimit)
+			if tt.wantLimit != 0 {
+				assert.Equal(t, tt.wantLimit, st.lastLimit, "the limit the store was asked for")
 			}
 		})
 	}
@@ -122,13 +121,11 @@ func TestHandler_securityHeaders(t *testing.T) {
 			"Referrer-Policy":        "no-referrer",
 		}
 		for k, v := range want {
-			if got := hdr.Get(k); got != v {
-				t.Errorf("%s: %s = %q, want %q", target, k, got, v)
-			}
+			assert.Equal(t, v, hdr.Get(k), "%s: %s", target, k)
 		}
-		if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "default-src 'self'") {
-			t.Errorf("%s: Content-Security-Policy %q, want scripts and everything else from 'self' only", target, csp)
-		}
+		csp := hdr.Get("Content-Security-Policy")
+		assert.Contains(t, csp, "script-src 'self'", "%s: scripts from 'self' only", target)
+		assert.Contains(t, csp, "default-src 'self'", "%s: everything else from 'self' only", target)
 	}
 }
 
@@ -139,23 +136,17 @@ func TestHandler_apiRoundTrip(t *testing.T) {
 	h := newDashboard(st, "")
 	_, _, body := get(t, h, "GET", "/api/runs?limit=100", nil)
 	var list struct{ Runs []*loadtesting.Result }
-	if err := json.Unmarshal([]byte(body), &list); err != nil {
-		t.Fatalf("decode /api/runs: %v\n%s", err, body)
-	}
+	require.NoError(t, json.Unmarshal([]byte(body), &list), "decode /api/runs:\n%s", body)
 	if diff := cmp.Diff(st.runs, list.Runs); diff != "" {
 		t.Errorf("/api/runs (-stored +served):\n%s", diff)
 	}
 	_, _, body = get(t, h, "GET", "/api/runs/01RUNXSS0001", nil)
 	var one loadtesting.Result
-	if err := json.Unmarshal([]byte(body), &one); err != nil {
-		t.Fatalf("decode /api/runs/{id}: %v\n%s", err, body)
-	}
+	require.NoError(t, json.Unmarshal([]byte(body), &one), "decode /api/runs/{id}:\n%s", body)
 	if diff := cmp.Diff(st.runs[2], &one); diff != "" {
 		t.Errorf("/api/runs/01RUNXSS0001 (-stored +served):\n%s", diff)
 	}
-	if strings.Contains(body, "<script>") {
-		t.Errorf("JSON carries raw <script>; want it escaped as \\u003c")
-	}
+	assert.NotContains(t, body, "<script>", "JSON escapes < as \\u003c")
 }
 
 // TestHandler_escapes checks that markup in a result (path, error message,
@@ -164,9 +155,7 @@ func TestHandler_escapes(t *testing.T) {
 	h := newDashboard(seeded(t), "")
 	for _, target := range []string{"/", "/runs/01RUNXSS0001", "/compare?base=01RUNXSS0001&head=01RUNHEALTH1"} {
 		_, _, body := get(t, h, "GET", target, nil)
-		if strings.Contains(body, "<script>window") {
-			t.Errorf("%s: raw %s in the page", target, xssPayload)
-		}
+		assert.NotContains(t, body, "<script>window", "%s: raw markup in the page", target)
 		containsAll(t, body, "/x/&lt;script&gt;window.__xss=1&lt;/script&gt;")
 		if target != "/compare?base=01RUNXSS0001&head=01RUNHEALTH1" {
 			containsAll(t, body, "boom &lt;script&gt;", "body &lt;script&gt;")
@@ -184,9 +173,7 @@ func TestHandler_runDetails(t *testing.T) {
 	// The POST run: 12 failures, 7 sampled, 5 shown.
 	start := strings.Index(body, `id="run-01RUNENQUEUE"`)
 	end := strings.Index(body, `id="run-01RUNXSS0001"`)
-	if start < 0 || end < start {
-		t.Fatalf("rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
-	}
+	require.True(t, start >= 0 && end > start, "rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
 	row := body[start:end]
 	containsAll(t, row,
 		`<tr data-key="p50"><th>p50</th><td>2.00ms</td></tr>`,
@@ -198,9 +185,7 @@ func TestHandler_runDetails(t *testing.T) {
 		"and 7 more failed requests", "samples of the first 7 as JSON",
 		`class="num errors bad">3.00%<`,
 	)
-	if n := strings.Count(row, "<details>"); n != 5 {
-		t.Errorf("%d sampled errors shown, want 5", n)
-	}
+	assert.Equal(t, 5, strings.Count(row, "<details>"), "sampled errors shown")
 }
 
 func TestHandler_hostCheck(t *testing.T) {
@@ -228,11 +213,9 @@ func TestHandler_hostCheck(t *testing.T) {
 			}
 			for _, target := range []string{"/", "/api/runs"} {
 				status, _, body := get(t, newDashboard(seeded(t), tt.token), "GET", target, hdr)
-				if status != tt.want {
-					t.Errorf("GET %s with Host %q: status %d, want %d; body:\n%.300s", target, tt.host, status, tt.want, body)
-				}
-				if status == 403 && !strings.Contains(body, "--token") {
-					t.Errorf("403 does not say how to serve beyond loopback: %.300s", body)
+				assert.Equal(t, tt.want, status, "GET %s with Host %q; body:\n%.300s", target, tt.host, body)
+				if status == 403 {
+					assert.Contains(t, body, "--token", "a 403 says how to serve beyond loopback")
 				}
 			}
 		})
@@ -246,16 +229,13 @@ func TestHandler_token(t *testing.T) {
 	// The cookie a first visit with ?token= sets.
 	_, hdr, _ := get(t, h, "GET", "/?token="+token, nil)
 	cookies := (&http.Response{Header: hdr}).Cookies()
-	if len(cookies) != 1 || cookies[0].Name != dashboard.TokenCookie {
-		t.Fatalf("first visit set cookies %v, want one %s", cookies, dashboard.TokenCookie)
-	}
+	require.Len(t, cookies, 1, "cookies of a first visit")
 	c := cookies[0]
-	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
-		t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
-	}
-	if strings.Contains(c.Value, token) {
-		t.Errorf("cookie holds the token itself: %q", c.Value)
-	}
+	require.Equal(t, dashboard.TokenCookie, c.Name)
+	assert.True(t, c.HttpOnly, "HttpOnly")
+	assert.Equal(t, http.SameSiteStrictMode, c.SameSite, "SameSite")
+	assert.Equal(t, "/", c.Path)
+	assert.NotContains(t, c.Value, token, "the cookie holds the token itself")
 	cookie := c.Name + "=" + c.Value
 
 	tests := []struct {
@@ -291,24 +271,14 @@ func TestHandler_token(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, hdr, body := get(t, h, "GET", tt.target, tt.header)
-			if status != tt.want {
-				t.Errorf("status %d, want %d; body:\n%.300s", status, tt.want, body)
-			}
-			if loc := hdr.Get("Location"); loc != tt.location {
-				t.Errorf("Location %q, want %q", loc, tt.location)
-			}
-			if got := hdr.Get("Set-Cookie") != ""; got != tt.cookie {
-				t.Errorf("sets a cookie: %v, want %v", got, tt.cookie)
-			}
+			assert.Equal(t, tt.want, status, "body:\n%.300s", body)
+			assert.Equal(t, tt.location, hdr.Get("Location"))
+			assert.Equal(t, tt.cookie, hdr.Get("Set-Cookie") != "", "sets a cookie")
 			if status == 401 {
-				if hdr.Get("WWW-Authenticate") == "" {
-					t.Errorf("401 without WWW-Authenticate")
-				}
-				if strings.Contains(body, token) {
-					t.Errorf("401 body shows the token")
-				}
-				if strings.HasPrefix(tt.target, "/api/") && !strings.Contains(body, `"error":`) {
-					t.Errorf("API 401 is not JSON: %s", body)
+				assert.NotEmpty(t, hdr.Get("WWW-Authenticate"), "a 401 has WWW-Authenticate")
+				assert.NotContains(t, body, token, "a 401 body shows the token")
+				if strings.HasPrefix(tt.target, "/api/") {
+					assert.Contains(t, body, `"error":`, "an API 401 is JSON")
 				}
 			}
 		})
@@ -316,17 +286,9 @@ func TestHandler_token(t *testing.T) {
 }
 
 func TestNew_panicsWithoutStore(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Errorf("New with a nil Store did not panic")
-		}
-	}()
-	dashboard.New(dashboard.Config{})
+	assert.Panics(t, func() { dashboard.New(dashboard.Config{}) }, "New with a nil Store")
 }
 
-// TestHandler_hidesSecretsOfOldRuns serves a run saved without today's
-// redaction (an api_key in its URL and query, a token in an error sample):
-// neither the API nor the pages may show them.
 // TestHandler_hidesSecretsOfOldRuns serves runs that an older apiload saved
 // with secrets today's rule hides, written straight into a file store as
 // it would have written them: the store boundary must hide them.
@@ -340,33 +302,21 @@ func TestHandler_hidesSecretsOfOldRuns(t *testing.T) {
 	old.Metrics.Failed = 1
 	dir := t.TempDir()
 	raw, err := store.NewFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, r := range seed.runs {
 		data, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := raw.Put(t.Context(), store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, raw.Put(t.Context(), store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}))
 	}
-	raw.Close()
+	require.NoError(t, raw.Close())
 	st, err := loadtesting.OpenStore("file://" + filepath.ToSlash(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	h := newDashboard(st, "")
 	for _, target := range []string{"/api/runs", "/api/runs/" + old.ID, "/", "/runs/" + old.ID, "/compare?base=" + old.ID + "&head=01RUNHEALTH1"} {
 		status, _, body := get(t, h, "GET", target, nil)
-		if status != http.StatusOK {
-			t.Errorf("%s: status %d", target, status)
-		}
-		if strings.Contains(body, "s3cr3t") {
-			t.Errorf("%s shows a secret of a stored run", target)
-		}
+		assert.Equal(t, http.StatusOK, status, target)
+		assert.NotContains(t, body, "s3cr3t", "%s shows a secret of a stored run", target)
 	}
 }
 
@@ -380,11 +330,7 @@ func TestHandler_generatorFacts(t *testing.T) {
 	_, _, body := get(t, newDashboard(st, ""), "GET", "/", nil)
 	start := strings.Index(body, `id="run-01RUNENQUEUE"`)
 	end := strings.Index(body, `id="run-01RUNXSS0001"`)
-	if start < 0 || end < start {
-		t.Fatalf("rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
-	}
-	containsAll(t, body[start:end], "1.00ms CPU/request (generator-bound: the generator kept 98% of its cores busy)")
-	if strings.Contains(body[end:], "CPU/request") {
-		t.Errorf("runs without generator figures show a generator row")
-	}
+	require.True(t, start >= 0 && end > start, "rows of 01RUNENQUEUE and 01RUNXSS0001 not found in order")
+	assert.Contains(t, body[start:end], "1.00ms CPU/request (generator-bound: the generator kept 98% of its cores busy)")
+	assert.NotContains(t, body[end:], "CPU/request", "runs without generator figures show a generator row")
 }

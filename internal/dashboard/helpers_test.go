@@ -6,11 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/dashboard"
 	"github.com/apiload/apiload/loadtesting"
@@ -83,14 +84,10 @@ func (r run) result(t testing.TB) *loadtesting.Result {
 		case i < 50:
 			v = r.p50 / 2
 		}
-		if err := h.RecordValue(int64(v)); err != nil {
-			t.Fatalf("record %v: %v", v, err)
-		}
+		require.NoError(t, h.RecordValue(int64(v)), "record %v", v)
 	}
 	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		t.Fatalf("encode histogram: %v", err)
-	}
+	require.NoError(t, err, "encode histogram")
 	status := r.status
 	if status == nil {
 		status = map[int]int64{200: r.requests - r.failed}
@@ -167,9 +164,7 @@ func get(t testing.TB, h http.Handler, method, target string, header http.Header
 	h.ServeHTTP(rec, req)
 	res := rec.Result()
 	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
+	require.NoError(t, err, "read body")
 	return res.StatusCode, res.Header, string(body)
 }
 
@@ -177,11 +172,10 @@ func newDashboard(st loadtesting.Store, token string) *dashboard.Handler {
 	return dashboard.New(dashboard.Config{Store: st, Token: token, Now: clock})
 }
 
+// containsAll checks that body holds each of wants.
 func containsAll(t testing.TB, body string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("body lacks %q", w)
-		}
+		assert.Contains(t, body, w)
 	}
 }

@@ -202,19 +202,10 @@ func newComparison(base, head *loadtesting.Result, maxRegression float64, now ti
 		switch {
 		case row.Regressed:
 			cr.Class = "regressed"
-		case !row.Noise && improved(row):
+		case row.Improved():
 			cr.Class = "better"
 		}
 		out.Rows = append(out.Rows, cr)
 	}
 	return out
-}
-
-// improved reports whether head did better than base on row's metric:
-// more throughput, less of anything else.
-func improved(row report.Row) bool {
-	if row.Metric == report.MetricThroughput {
-		return row.Head > row.Base
-	}
-	return row.Head < row.Base
 }

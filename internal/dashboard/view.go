@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,9 +233,15 @@ type trendView struct {
 	Runs         int
 	LatestP95    string
 	LatestRate   string
-	P95Change    string // latest against the run before, "+12.0%"; empty with one run
-	Worse        bool   // p95 rose by more than the regression threshold
-	P95, Rate    *spark
+	P95Change    string // latest against the run before, as report.Row.Change puts it ("+12.0%", "~"); empty with one run
+	// Worse is report.Compare's verdict on the latest run against the one
+	// before, the same verdict the compare view gives that pair; Regressed
+	// names the metrics that regressed ("p95, error rate") and Compare links
+	// to that view.
+	Worse     bool
+	Regressed string
+	Compare   string
+	P95, Rate *spark
 }
 
 // maxTrends caps the endpoints shown in the trends section; maxTrendPoints
@@ -285,12 +292,20 @@ func trends(runs []*loadtesting.Result, maxRegression float64) []trendView {
 			rate[i] = sparkPoint{Value: r.Metrics.RequestRate, Title: r.ID + ": " + format.Rate(r.Metrics.RequestRate) + " req/s"}
 		}
 		if len(rs) > 1 {
-			prev := rs[len(rs)-2].Metrics.Latency.P95
-			if prev > 0 {
-				change := float64(last.Metrics.Latency.P95-prev) / float64(prev)
-				t.P95Change = fmt.Sprintf("%+.1f%%", 100*change)
-				t.Worse = change > maxRegression
+			prev := rs[len(rs)-2]
+			c := report.Compare(prev, last, maxRegression)
+			t.Worse = c.Regressed
+			t.Compare = "/compare?" + url.Values{"base": {prev.ID}, "head": {last.ID}}.Encode()
+			var regressed []string
+			for _, row := range c.Rows {
+				if row.Metric == report.MetricP95 {
+					t.P95Change = row.Change()
+				}
+				if row.Regressed {
+					regressed = append(regressed, row.Label())
+				}
 			}
+			t.Regressed = strings.Join(regressed, ", ")
 		}
 		t.P95 = sparkline("p95", p95)
 		t.Rate = sparkline("rate", rate)

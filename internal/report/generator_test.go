@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -33,18 +35,12 @@ func TestResults_generatorLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &loadtesting.Result{Schema: 1, ID: "01TEST", Method: "GET", Path: "/x", InProcess: tt.inProcess, Metrics: tt.m}
 			var b bytes.Buffer
-			if err := Results(&b, r, Options{Now: func() time.Time { return time.Unix(0, 0) }}); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, Results(&b, r, Options{Now: func() time.Time { return time.Unix(0, 0) }}))
 			for _, w := range tt.want {
-				if !strings.Contains(b.String(), w) {
-					t.Errorf("report lacks %q:\n%s", w, b.String())
-				}
+				assert.Contains(t, b.String(), w)
 			}
 			for _, a := range tt.absent {
-				if strings.Contains(b.String(), a) {
-					t.Errorf("report has %q:\n%s", a, b.String())
-				}
+				assert.NotContains(t, b.String(), a)
 			}
 		})
 	}

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/report"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -30,18 +33,12 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(path, got, 0o644))
 		return
 	}
 	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "output differs from %s (go test -update rewrites it)", path)
 }
 
 // checkout is a run with successes, client errors, server errors and
@@ -130,13 +127,9 @@ func TestRecent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := report.Recent(&buf, tt.runs, opts(tt.color)); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, report.Recent(&buf, tt.runs, opts(tt.color)))
 			golden(t, tt.name, buf.Bytes())
-			if has := strings.Contains(buf.String(), "\x1b["); has != tt.color {
-				t.Errorf("ANSI codes in output: %v, want %v", has, tt.color)
-			}
+			assert.Equal(t, tt.color, strings.Contains(buf.String(), "\x1b["), "ANSI codes in output")
 		})
 	}
 }
@@ -164,13 +157,9 @@ func TestResults(t *testing.T) {
 			var buf bytes.Buffer
 			o := opts(tt.color)
 			o.MaxErrors = tt.max
-			if err := report.Results(&buf, tt.run, o); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, report.Results(&buf, tt.run, o))
 			golden(t, tt.name, buf.Bytes())
-			if has := strings.Contains(buf.String(), "\x1b["); has != tt.color {
-				t.Errorf("ANSI codes in output: %v, want %v", has, tt.color)
-			}
+			assert.Equal(t, tt.color, strings.Contains(buf.String(), "\x1b["), "ANSI codes in output")
 		})
 	}
 }
@@ -179,9 +168,7 @@ func TestResults(t *testing.T) {
 // 3xx green (32), 4xx yellow (33), 5xx and no response red (31).
 func TestResults_statusColors(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.Results(&buf, checkout(), opts(true)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, report.Results(&buf, checkout(), opts(true)))
 	out := buf.String()
 	for _, want := range []string{
 		"\x1b[32m200\x1b[0m",
@@ -190,20 +177,14 @@ func TestResults_statusColors(t *testing.T) {
 		"\x1b[31m503\x1b[0m",
 		"\x1b[31mnone\x1b[0m",
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want)
 	}
 }
 
 func TestResults_secretsStayRedacted(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.Results(&buf, checkout(), opts(false)); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "Authorization: [redacted]") {
-		t.Errorf("redacted header not shown:\n%s", buf.String())
-	}
+	require.NoError(t, report.Results(&buf, checkout(), opts(false)))
+	assert.Contains(t, buf.String(), "Authorization: [redacted]", "the redacted header is shown")
 }
 
 // TestResults_hidesSecretsOfUnsavedRun renders a Result as Exec returns
@@ -221,21 +202,13 @@ func TestResults_hidesSecretsOfUnsavedRun(t *testing.T) {
 		Headers:  http.Header{"Authorization": {"Bearer s3cr3t-h"}, "X-Trace": {"abc"}},
 		Requests: 5, Clients: 1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var buf bytes.Buffer
-	if err := report.Results(&buf, r, opts(false)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, report.Results(&buf, r, opts(false)))
 	out := buf.String()
-	if strings.Contains(out, "s3cr3t") {
-		t.Errorf("output shows a secret:\n%s", out)
-	}
+	assert.NotContains(t, out, "s3cr3t", "output shows a secret")
 	for _, want := range []string{"Authorization: [redacted]", "X-Trace: abc", "dry_run=1", "401", "rejected"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want)
 	}
 }
 
@@ -250,26 +223,16 @@ func TestReports_controlCharacters(t *testing.T) {
 	r.Config.Tags = []string{"a\rb"}
 	r.Metrics.Errors[0].Kind = "status\x1b[0m"
 	var recent, results, cmp bytes.Buffer
-	if err := report.Recent(&recent, []*loadtesting.Result{r, health("01JPA0000000000000000000BB", time.Minute)}, opts(false)); err != nil {
-		t.Fatal(err)
-	}
-	if err := report.Results(&results, r, opts(false)); err != nil {
-		t.Fatal(err)
-	}
-	if err := report.RenderCompare(&cmp, report.Compare(r, r, 0.1), opts(false)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, report.Recent(&recent, []*loadtesting.Result{r, health("01JPA0000000000000000000BB", time.Minute)}, opts(false)))
+	require.NoError(t, report.Results(&results, r, opts(false)))
+	require.NoError(t, report.RenderCompare(&cmp, report.Compare(r, r, 0.1), opts(false)))
 	for name, out := range map[string]string{"Recent": recent.String(), "Results": results.String(), "RenderCompare": cmp.String()} {
-		if strings.ContainsAny(out, "\x1b\x07\r") {
-			t.Errorf("%s output holds a control character:\n%q", name, out)
-		}
-		if strings.Contains(out, "next line") && !strings.Contains(out, "red\ufffdnext line") {
-			t.Errorf("%s output breaks the path across lines:\n%s", name, out)
+		assert.False(t, strings.ContainsAny(out, "\x1b\x07\r"), "%s output holds a control character:\n%q", name, out)
+		if strings.Contains(out, "next line") {
+			assert.Contains(t, out, "red\ufffdnext line", "%s output breaks the path across lines", name)
 		}
 	}
-	if n := strings.Count(recent.String(), "\n"); n != 3 {
-		t.Errorf("Recent printed %d lines, want a header and 2 runs:\n%s", n, recent.String())
-	}
+	assert.Equal(t, 3, strings.Count(recent.String(), "\n"), "Recent prints a header and 2 runs:\n%s", recent.String())
 }
 
 func TestAgo(t *testing.T) {
@@ -289,18 +252,12 @@ func TestAgo(t *testing.T) {
 		{30 * 24 * time.Hour, "2025-02-12"},
 	}
 	for _, tt := range tests {
-		if got := report.Ago(now, now.Add(-tt.ago)); got != tt.want {
-			t.Errorf("Ago(now - %v) = %q, want %q", tt.ago, got, tt.want)
-		}
+		assert.Equal(t, tt.want, report.Ago(now, now.Add(-tt.ago)), "Ago(now - %v)", tt.ago)
 	}
 }
 
 func TestJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.JSON(&buf, map[string]any{"path": "/a?b=1&c=<2>"}); err != nil {
-		t.Fatal(err)
-	}
-	if want := "{\n  \"path\": \"/a?b=1&c=<2>\"\n}\n"; buf.String() != want {
-		t.Errorf("JSON = %q, want %q", buf.String(), want)
-	}
+	require.NoError(t, report.JSON(&buf, map[string]any{"path": "/a?b=1&c=<2>"}))
+	assert.Equal(t, "{\n  \"path\": \"/a?b=1&c=<2>\"\n}\n", buf.String())
 }

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/report"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -51,26 +54,18 @@ func TestRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := report.Routes(&buf, tt.routes, opts(tt.color)); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, report.Routes(&buf, tt.routes, opts(tt.color)))
 			golden(t, tt.name, buf.Bytes())
 
 			out := buf.String()
-			if hasANSI := strings.Contains(out, "\x1b["); hasANSI != tt.color {
-				t.Errorf("ANSI codes in output: %v, want %v\n%q", hasANSI, tt.color, out)
-			}
-			if hasParams := strings.Contains(out, "PARAMS"); hasParams != tt.wantParams {
-				t.Errorf("PARAMS column shown: %v, want %v\n%s", hasParams, tt.wantParams, out)
-			}
+			assert.Equal(t, tt.color, strings.Contains(out, "\x1b["), "ANSI codes in output:\n%q", out)
+			assert.Equal(t, tt.wantParams, strings.Contains(out, "PARAMS"), "PARAMS column shown:\n%s", out)
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-			if len(tt.routes) > 0 && len(lines) != 3+len(tt.routes) { // title, blank, header, rows
-				t.Errorf("%d lines, want a title, a blank line, a header and %d rows:\n%s", len(lines), len(tt.routes), out)
+			if len(tt.routes) > 0 { // title, blank, header, rows
+				assert.Len(t, lines, 3+len(tt.routes), "a title, a blank line, a header and a row per route:\n%s", out)
 			}
 			for _, l := range lines {
-				if strings.HasSuffix(l, " ") {
-					t.Errorf("trailing space in %q", l)
-				}
+				assert.False(t, strings.HasSuffix(l, " "), "trailing space in %q", l)
 			}
 		})
 	}
@@ -94,23 +89,16 @@ func TestRoutes_methodColors(t *testing.T) {
 		t.Run(tt.method, func(t *testing.T) {
 			var buf bytes.Buffer
 			rs := []loadtesting.Route{{Method: tt.method, Path: "/x"}}
-			if err := report.Routes(&buf, rs, opts(true)); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, report.Routes(&buf, rs, opts(true)))
 			rows := strings.Split(buf.String(), "\n")
-			if len(rows) < 4 || !strings.HasPrefix(rows[3], tt.want+" ") {
-				t.Errorf("row %q, want it to start with %q", rows[3], tt.want)
-			}
-			if tt.method == "ANY" && strings.Contains(rows[3], "\x1b[") {
-				t.Errorf("ANY should be plain: %q", rows[3])
+			require.GreaterOrEqual(t, len(rows), 4, "title, blank, header, row:\n%q", buf.String())
+			assert.True(t, strings.HasPrefix(rows[3], tt.want+" "), "row %q, want it to start with %q", rows[3], tt.want)
+			if tt.method == "ANY" {
+				assert.NotContains(t, rows[3], "\x1b[", "ANY is plain")
 			}
 			buf.Reset()
-			if err := report.Routes(&buf, rs, opts(false)); err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(buf.String(), "\x1b[") {
-				t.Errorf("colour off: ANSI codes in %q", buf.String())
-			}
+			require.NoError(t, report.Routes(&buf, rs, opts(false)))
+			assert.NotContains(t, buf.String(), "\x1b[", "colour off")
 		})
 	}
 }
