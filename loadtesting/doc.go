@@ -12,8 +12,11 @@
 //		loadassert.ErrorRateBelow(t, res, 0.01)
 //	}
 //
-// where loadassert is github.com/apiload/apiload/loadtesting/assert. Name
-// load tests ...Load so that `go test -run Load ./...` selects them.
+// where loadassert is github.com/apiload/apiload/loadtesting/assert, whose
+// checks report and let the test go on; github.com/apiload/apiload/loadtesting/require
+// has the same checks, each stopping the test. Both take testify's shape of
+// test handle, so they work in testify suites and with Ginkgo's GinkgoT().
+// Name load tests ...Load so that `go test -run Load ./...` selects them.
 //
 // Run calls the handler in-process (no socket) unless Config.BaseURL points
 // at a running server. It measures latency percentiles from an HDR

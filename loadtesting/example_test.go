@@ -122,7 +122,7 @@ func ExampleResult_Percentile() {
 //		})
 //		loadassert.P95Below(t, res, 20*time.Millisecond)
 //		loadassert.ErrorRateBelow(t, res, 0.01)
-//		loadassert.StatusCodesIn(t, res, http.StatusOK)
+//		loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
 //	}
 //
 // Run needs a *testing.T, so this example does the same work with Exec and
@@ -144,7 +144,7 @@ func Example_loadTest() {
 	fmt.Println("requests:", res.Metrics.Requests)
 	fmt.Println("statuses:", res.Metrics.StatusSummary())
 	fmt.Println("error rate below 1%:", loadassert.ErrorRateBelow(report, res, 0.01))
-	fmt.Println("only 200 OK:", loadassert.StatusCodesIn(report, res, http.StatusOK))
+	fmt.Println("only 200 OK:", loadassert.StatusCodesIn(report, res, []int{http.StatusOK}))
 	// Output:
 	// requests: 500
 	// statuses: 200×500

@@ -2,7 +2,6 @@ package loadtesting
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The fuzz tests below run their seeds with every `go test`; to search for
@@ -78,28 +79,22 @@ func FuzzResultJSON(f *testing.F) {
 		runtime.ReadMemStats(&before)
 		_ = r.Percentile(99)
 		runtime.ReadMemStats(&after)
-		if n, limit := after.TotalAlloc-before.TotalAlloc, uint64(1<<20+4*len(data)); n > limit {
-			t.Fatalf("Percentile allocated %d bytes for a %d-byte result, want at most %d", n, len(data), limit)
-		}
+		limit := uint64(1<<20 + 4*len(data))
+		require.LessOrEqual(t, after.TotalAlloc-before.TotalAlloc, limit, "bytes Percentile allocated for a %d-byte result", len(data))
 		_ = r.OneLine()
 		_ = r.Metrics.StatusSummary()
 		_ = r.Redacted()
 
 		enc, err := json.Marshal(r)
-		if err != nil {
-			t.Fatalf("a decoded Result does not encode: %v\ninput: %q", err, data)
-		}
+		require.NoError(t, err, "a decoded Result does not encode\ninput: %q", data)
 		var back Result
-		if err := json.Unmarshal(enc, &back); err != nil {
-			t.Fatalf("a re-encoded Result does not decode: %v\nencoded: %s", err, enc)
-		}
+		require.NoError(t, json.Unmarshal(enc, &back), "a re-encoded Result does not decode\nencoded: %s", enc)
 		if diff := cmp.Diff(r, back, resultCmp...); diff != "" {
-			t.Fatalf("Result changed through Marshal/Unmarshal (-decoded +round-tripped):\n%s\ninput: %q", diff, data)
+			require.FailNow(t, "Result changed through Marshal/Unmarshal", "(-decoded +round-tripped):\n%s\ninput: %q", diff, data)
 		}
 		enc2, err := json.Marshal(back)
-		if err != nil || string(enc2) != string(enc) {
-			t.Fatalf("encoding is not stable: %v\nfirst:  %s\nsecond: %s", err, enc, enc2)
-		}
+		require.NoError(t, err, "encoding is not stable")
+		require.Equal(t, string(enc), string(enc2), "encoding is not stable")
 	})
 }
 
@@ -136,9 +131,8 @@ func FuzzValidatePlaceholders(f *testing.F) {
 		}
 		names := placeholders(path)
 		for _, n := range names {
-			if n == "" || strings.ContainsAny(n, "{}:") {
-				t.Fatalf("placeholders(%q) gave the name %q", path, n)
-			}
+			require.NotEmpty(t, n, "placeholders(%q) gave an empty name", path)
+			require.False(t, strings.ContainsAny(n, "{}:"), "placeholders(%q) gave the name %q", path, n)
 		}
 
 		cfg := Config{Path: path, PathParams: pp, BaseURL: baseURL}.resolved()
@@ -152,32 +146,22 @@ func FuzzValidatePlaceholders(f *testing.F) {
 		}
 		if len(missing) > 0 {
 			var ce *ConfigError
-			if !errors.As(err, &ce) {
-				t.Fatalf("path %q with PathParams %v: want a *ConfigError for missing %q, got %v", path, pp, missing, err)
-			}
+			require.ErrorAs(t, err, &ce, "path %q with PathParams %v: want a *ConfigError for missing %q", path, pp, missing)
 			msg := err.Error()
-			if !strings.Contains(msg, fmt.Sprintf("path %q", cfg.Path)) {
-				t.Errorf("error %q does not name the path %q", msg, cfg.Path)
-			}
+			assert.Contains(t, msg, fmt.Sprintf("path %q", cfg.Path), "the error must name the path")
 			for _, n := range missing {
-				if !strings.Contains(msg, fmt.Sprintf("%q", n)) {
-					t.Errorf("error %q does not name the missing placeholder %q", msg, n)
-				}
+				assert.Contains(t, msg, fmt.Sprintf("%q", n), "the error must name the missing placeholder")
 			}
 			return
 		}
 		if err != nil {
 			var ce *ConfigError
-			if !errors.As(err, &ce) {
-				t.Fatalf("validate returned %T, want *ConfigError: %v", err, err)
-			}
+			require.ErrorAs(t, err, &ce, "validate returned %T, want *ConfigError", err)
 			return
 		}
 		// A valid config fills every placeholder: none is left in the target.
 		for _, n := range names {
-			if strings.Contains(target.Path, "{"+n+"}") {
-				t.Errorf("path %q: placeholder %q left unfilled in %q", path, n, target.Path)
-			}
+			assert.NotContains(t, target.Path, "{"+n+"}", "path %q: placeholder left unfilled", path)
 		}
 	})
 }

@@ -6,17 +6,16 @@ package loadtesting
 // restart themselves for the fault tests.
 
 import (
-	"bytes"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/testredis"
 )
@@ -33,9 +32,7 @@ func TestStoreIntegration_sharedRedis(t *testing.T) {
 
 	var sink warnSink
 	st, err := openStore(rawURL, sink.warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 	rs := resultsAt(execResult(t, Config{Requests: 50, Headers: http.Header{"X-Api-Key": {"s3cr3t"}}}), 5)
 	rs[2] = execResult(t, Config{Method: "POST", Path: "/tasks", Body: []byte("{}"), Requests: 30})
@@ -44,36 +41,30 @@ func TestStoreIntegration_sharedRedis(t *testing.T) {
 
 	for _, r := range rs {
 		got, err := st.Get(t.Context(), r.ID)
-		if err != nil {
-			t.Fatalf("Get(%s): %v", r.ID, err)
-		}
+		require.NoError(t, err, "Get(%s)", r.ID)
 		if diff := cmp.Diff(r, got); diff != "" {
 			t.Errorf("Get(%s) (-want +got):\n%s", r.ID, diff)
 		}
-		if got.Percentile(99) != r.Percentile(99) || r.Percentile(99) <= 0 {
-			t.Errorf("Percentile(99) = %v after the round trip, want %v", got.Percentile(99), r.Percentile(99))
-		}
+		assert.Positive(t, r.Percentile(99), "Percentile(99) before the round trip")
+		assert.Equal(t, r.Percentile(99), got.Percentile(99), "Percentile(99) after the round trip")
 		key := resultKeyPrefix + r.ID
-		if ttl, err := client.TTL(t.Context(), key).Result(); err != nil || ttl <= 23*time.Hour || ttl > 24*time.Hour {
-			t.Errorf("TTL %s = %v, %v; want about 24h", key, ttl, err)
+		ttl, err := client.TTL(t.Context(), key).Result()
+		if assert.NoError(t, err, "TTL %s", key) {
+			assert.Greater(t, ttl, 23*time.Hour, "TTL %s: want about 24h", key)
+			assert.LessOrEqual(t, ttl, 24*time.Hour, "TTL %s: want about 24h", key)
 		}
 		raw, err := client.Get(t.Context(), key).Bytes()
-		if err != nil || bytes.Contains(raw, []byte("s3cr3t")) {
-			t.Errorf("GET %s: %v; secret stored: %v", key, err, bytes.Contains(raw, []byte("s3cr3t")))
-		}
+		assert.NoError(t, err, "GET %s", key)
+		assert.NotContains(t, string(raw), "s3cr3t", "GET %s: secret stored", key)
 	}
 	members, err := client.ZRevRange(t.Context(), "api_load_test:recent", 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []string{rs[4].ID, rs[3].ID, rs[2].ID, rs[1].ID, rs[0].ID}
 	if diff := cmp.Diff(want, members); diff != "" {
 		t.Errorf("api_load_test:recent, newest first (-want +got):\n%s", diff)
 	}
 	got, err := st.Recent(t.Context(), 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff(want[:3], ids(got)); diff != "" {
 		t.Errorf("Recent(3) (-want +got):\n%s", diff)
 	}
@@ -81,24 +72,22 @@ func TestStoreIntegration_sharedRedis(t *testing.T) {
 	// A key overwritten with garbage: Recent skips it with one warning and
 	// still returns n; Get names the key.
 	bad := rs[3].ID
-	if err := client.Set(t.Context(), resultKeyPrefix+bad, "{not json", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, client.Set(t.Context(), resultKeyPrefix+bad, "{not json", 0).Err())
 	got, err = st.Recent(t.Context(), 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff([]string{rs[4].ID, rs[2].ID, rs[1].ID}, ids(got)); diff != "" {
 		t.Errorf("Recent(3) with %s corrupt (-want +got):\n%s", bad, diff)
 	}
-	if w := sink.all(); len(w) != 1 || !strings.Contains(w[0], resultKeyPrefix+bad) {
-		t.Errorf("warnings %q, want one naming %s%s", w, resultKeyPrefix, bad)
+	if w := sink.all(); assert.Len(t, w, 1, "warnings: want one naming %s%s", resultKeyPrefix, bad) {
+		assert.Contains(t, w[0], resultKeyPrefix+bad, "warning")
 	}
-	if _, err := st.Get(t.Context(), bad); err == nil || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), resultKeyPrefix+bad) {
-		t.Errorf("Get(%s) = %v, want an error naming its key", bad, err)
+	_, err = st.Get(t.Context(), bad)
+	if assert.ErrorContains(t, err, resultKeyPrefix+bad, "Get(%s): want an error naming its key", bad) {
+		assert.NotErrorIs(t, err, ErrNotFound, "Get(%s)", bad)
 	}
-	if _, err := st.Get(t.Context(), "01NOSUCHRUN"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), resultKeyPrefix+"01NOSUCHRUN") {
-		t.Errorf("Get(missing) = %v, want ErrNotFound naming the key", err)
+	_, err = st.Get(t.Context(), "01NOSUCHRUN")
+	if assert.ErrorIs(t, err, ErrNotFound, "Get(missing)") {
+		assert.Contains(t, err.Error(), resultKeyPrefix+"01NOSUCHRUN", "Get(missing): the error must name the key")
 	}
 }
 
@@ -115,9 +104,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 
 	var storeSink warnSink // stands for stderr, where OpenStore's warnings go
 	st, err := openStore(srv.URL(0), storeSink.warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 
 	// stopAfter returns a handler that stops the server on its n-th request.
@@ -149,9 +136,7 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 		s.before()
 		ft := &logTB{TB: t}
 		res := Run(ft, s.h, Config{Path: "/tasks", Requests: 200, Clients: 4, Store: st})
-		if len(ft.fatals) != 0 {
-			t.Fatalf("%s: Run failed: %q", s.name, ft.fatals)
-		}
+		require.Empty(t, ft.fatals, "%s: Run failed", s.name)
 		if s.survives {
 			kept = append(kept, res)
 		}
@@ -159,19 +144,16 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 		// Where did it go?
 		if s.inRedis {
 			n, err := client.Exists(t.Context(), resultKeyPrefix+res.ID).Result()
-			if err != nil || n != 1 {
-				t.Errorf("%s: %s%s not in redis (%d, %v)", s.name, resultKeyPrefix, res.ID, n, err)
-			}
+			assert.NoError(t, err, "%s: EXISTS %s%s", s.name, resultKeyPrefix, res.ID)
+			assert.Equal(t, int64(1), n, "%s: %s%s not in redis", s.name, resultKeyPrefix, res.ID)
 		}
 		files, _ := filepath.Glob(filepath.Join(fallbackDir(t, defDir, srv.URL(0)), "api_load_test.*."+res.ID+".json"))
-		if got := len(files) == 1; got == s.inRedis {
-			t.Errorf("%s: in the fallback file store = %v, want %v", s.name, got, !s.inRedis)
-		}
+		assert.Equal(t, !s.inRedis, len(files) == 1, "%s: in the fallback file store; files %q", s.name, files)
 		got, err := st.Get(withWarn(t.Context(), (&warnSink{}).warn), res.ID)
-		if err != nil {
-			t.Errorf("%s: Get(%s): %v", s.name, res.ID, err)
-		} else if diff := cmp.Diff(res, got); diff != "" {
-			t.Errorf("%s: saved result (-want +got):\n%s", s.name, diff)
+		if assert.NoError(t, err, "%s: Get(%s)", s.name, res.ID) {
+			if diff := cmp.Diff(res, got); diff != "" {
+				t.Errorf("%s: saved result (-want +got):\n%s", s.name, diff)
+			}
 		}
 
 		// What did it say?
@@ -179,29 +161,22 @@ func TestRunIntegration_redisFaults(t *testing.T) {
 		storeWarned += len(printed)
 		warns := slices.Concat(ft.lines("loadtesting: warning"), printed)
 		if s.wantWhy == "" {
-			if len(warns) != 0 {
-				t.Errorf("%s: warnings %q, want none", s.name, warns)
-			}
+			assert.Empty(t, warns, "%s: warnings", s.name)
 			continue
 		}
-		if len(warns) != 1 {
-			t.Errorf("%s: %d warnings %q, want exactly 1", s.name, len(warns), warns)
+		if !assert.Len(t, warns, 1, "%s: warnings", s.name) || !assert.Len(t, files, 1, "%s: fallback files", s.name) {
 			continue
 		}
 		t.Logf("%s: %s", s.name, warns[0])
 		for _, want := range []string{"store " + srv.URL(0) + " failed (", s.wantWhy, "saved run " + res.ID + " to " + files[0] + " instead"} {
-			if !strings.Contains(warns[0], want) {
-				t.Errorf("%s: warning %q lacks %q", s.name, warns[0], want)
-			}
+			assert.Contains(t, warns[0], want, "%s: warning", s.name)
 		}
 	}
 
 	// Nothing lost: the runs saved while Redis was down are listed with the
 	// one in Redis. (The restart emptied Redis: it keeps nothing on disk.)
 	got, err := st.Recent(t.Context(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	slices.Reverse(kept)
 	if diff := cmp.Diff(ids(kept), ids(got)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)

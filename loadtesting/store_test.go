@@ -30,6 +30,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/secret"
 )
@@ -119,9 +121,7 @@ func mixedHandler() http.Handler {
 func execResult(t *testing.T, cfg Config) *Result {
 	t.Helper()
 	res, err := Exec(t.Context(), mixedHandler(), cfg)
-	if err != nil {
-		t.Fatalf("Exec: %v", err)
-	}
+	require.NoError(t, err, "Exec")
 	return res
 }
 
@@ -174,15 +174,12 @@ func openFileTestStore(t *testing.T, warn func(string)) *testStore {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := openStore("file://"+dir, warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	path := func(id string) string {
 		m, err := filepath.Glob(filepath.Join(dir, "api_load_test.*."+id+".json"))
-		if err != nil || len(m) != 1 {
-			t.Fatalf("files of %s: %q, %v; want one", id, m, err)
-		}
+		require.NoError(t, err, "files of %s", id)
+		require.Len(t, m, 1, "files of %s", id)
 		return m[0]
 	}
 	return &testStore{
@@ -191,30 +188,20 @@ func openFileTestStore(t *testing.T, warn func(string)) *testStore {
 		key:   path,
 		raw: func(id string) []byte {
 			b, err := os.ReadFile(path(id))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return b
 		},
 		set: func(id string, data []byte) {
-			if err := os.WriteFile(path(id), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.WriteFile(path(id), data, 0o600))
 		},
 		age: func(d time.Duration) {
 			ents, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			for _, e := range ents {
 				info, err := e.Info()
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				old := info.ModTime().Add(-d)
-				if err := os.Chtimes(filepath.Join(dir, e.Name()), old, old); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.Chtimes(filepath.Join(dir, e.Name()), old, old))
 			}
 		},
 	}
@@ -227,9 +214,7 @@ func openMiniredisTestStore(t *testing.T, warn func(string)) *testStore {
 	isolateCache(t)
 	mr := miniredis.RunT(t)
 	st, err := openStore("redis://"+mr.Addr()+"/0", warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	return &testStore{
 		Store: st,
@@ -237,15 +222,11 @@ func openMiniredisTestStore(t *testing.T, warn func(string)) *testStore {
 		key:   func(id string) string { return resultKeyPrefix + id },
 		raw: func(id string) []byte {
 			s, err := mr.Get(resultKeyPrefix + id)
-			if err != nil {
-				t.Fatalf("GET %s%s: %v", resultKeyPrefix, id, err)
-			}
+			require.NoError(t, err, "GET %s%s", resultKeyPrefix, id)
 			return []byte(s)
 		},
 		set: func(id string, data []byte) {
-			if err := mr.Set(resultKeyPrefix+id, string(data)); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, mr.Set(resultKeyPrefix+id, string(data)))
 		},
 		age: mr.FastForward,
 	}
@@ -254,9 +235,7 @@ func openMiniredisTestStore(t *testing.T, warn func(string)) *testStore {
 func saveAll(t *testing.T, st Store, rs ...*Result) {
 	t.Helper()
 	for _, r := range rs {
-		if err := st.Save(t.Context(), r); err != nil {
-			t.Fatalf("Save(%s): %v", r.ID, err)
-		}
+		require.NoError(t, st.Save(t.Context(), r), "Save(%s)", r.ID)
 	}
 }
 
@@ -266,9 +245,7 @@ func saveAll(t *testing.T, st Store, rs ...*Result) {
 func fallbackDir(t *testing.T, defDir, redisURL string) string {
 	t.Helper()
 	u, err := url.Parse(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	db := strings.Trim(u.Path, "/")
 	if db == "" {
 		db = "0"
@@ -281,9 +258,7 @@ func fallbackDir(t *testing.T, defDir, redisURL string) string {
 func downRedisURL(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := l.Addr().String()
 	l.Close()
 	return "redis://" + addr + "/0"
@@ -315,31 +290,24 @@ func TestOpenStore_roundTrip(t *testing.T) {
 			saveAll(t, st, want...)
 			for i, w := range want {
 				got, err := st.Get(t.Context(), w.ID)
-				if err != nil {
-					t.Fatalf("%s: Get: %v", configs[i].name, err)
-				}
+				require.NoError(t, err, "%s: Get", configs[i].name)
 				if diff := cmp.Diff(w, got); diff != "" {
 					t.Errorf("%s: Get (-want +got):\n%s", configs[i].name, diff)
 				}
 				for _, p := range []float64{50, 90, 99, 99.9, 100} {
-					if w.Percentile(p) <= 0 || got.Percentile(p) != w.Percentile(p) {
-						t.Errorf("%s: Percentile(%v) = %v after the round trip, want %v (> 0)", configs[i].name, p, got.Percentile(p), w.Percentile(p))
-					}
+					assert.Positive(t, w.Percentile(p), "%s: Percentile(%v) before the round trip", configs[i].name, p)
+					assert.Equal(t, w.Percentile(p), got.Percentile(p), "%s: Percentile(%v) after the round trip", configs[i].name, p)
 				}
 			}
 			got, err := st.Recent(t.Context(), 10)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			// Exec results may start within the same millisecond, where the
 			// backends' orders differ: compare the set here, the order below.
 			byID := cmpopts.SortSlices(func(a, b *Result) bool { return a.ID < b.ID })
 			if diff := cmp.Diff(want, got, byID); diff != "" {
 				t.Errorf("Recent (-want +got):\n%s", diff)
 			}
-			if w := sink.all(); len(w) != 0 {
-				t.Errorf("warnings %q, want none", w)
-			}
+			assert.Empty(t, sink.all(), "warnings")
 		})
 	}
 }
@@ -360,29 +328,19 @@ func TestOpenStore_none(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := isolateCache(t)
 			st, err := tt.open(t)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer st.Close()
-			if _, ok := st.(NoStore); !ok {
-				t.Errorf("store is %T, want NoStore (so that Run knows saving is off)", st)
-			}
+			assert.IsType(t, NoStore{}, st, "want NoStore, so that Run knows saving is off")
 			r := execResult(t, Config{Requests: 5})
-			if err := st.Save(t.Context(), r); err != nil {
-				t.Errorf("Save: %v", err)
-			}
-			if _, err := st.Get(t.Context(), r.ID); !errors.Is(err, ErrNotFound) {
-				t.Errorf("Get = %v, want ErrNotFound", err)
-			}
-			if rs, err := st.Recent(t.Context(), 10); len(rs) != 0 || err != nil {
-				t.Errorf("Recent = %v, %v; want nothing", ids(rs), err)
-			}
-			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("default file store dir %s exists (%v); want nothing written", dir, err)
-			}
-			if err := st.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
+			assert.NoError(t, st.Save(t.Context(), r), "Save")
+			_, err = st.Get(t.Context(), r.ID)
+			assert.ErrorIs(t, err, ErrNotFound, "Get")
+			rs, err := st.Recent(t.Context(), 10)
+			assert.NoError(t, err, "Recent")
+			assert.Empty(t, rs, "Recent")
+			_, err = os.Stat(dir)
+			assert.ErrorIs(t, err, os.ErrNotExist, "the default file store's directory %s: want nothing written", dir)
+			assert.NoError(t, st.Close(), "Close")
 		})
 	}
 }
@@ -404,36 +362,28 @@ func TestOpenStore_redisLayoutAndTTL(t *testing.T) {
 			r := execResult(t, Config{Requests: 20})
 			saveAll(t, st, r)
 			key := "api_load_test:results:" + r.ID
-			if got := mr.TTL(key); got != 24*time.Hour {
-				t.Errorf("TTL %s = %v, want 24h", key, got)
-			}
+			assert.Equal(t, 24*time.Hour, mr.TTL(key), "TTL %s", key)
 			members, err := mr.ZMembers("api_load_test:recent")
-			if err != nil || !slices.Equal(members, []string{r.ID}) {
-				t.Errorf("ZMEMBERS api_load_test:recent = %q, %v; want [%s]", members, err, r.ID)
+			assert.NoError(t, err, "ZMEMBERS api_load_test:recent")
+			assert.Equal(t, []string{r.ID}, members, "ZMEMBERS api_load_test:recent")
+			score, err := mr.ZScore("api_load_test:recent", r.ID)
+			if assert.NoError(t, err, "score of %s", r.ID) {
+				assert.Equal(t, r.StartedAt.UnixMilli(), int64(score), "score of %s: want its start in unix ms", r.ID)
 			}
-			if score, err := mr.ZScore("api_load_test:recent", r.ID); err != nil || int64(score) != r.StartedAt.UnixMilli() {
-				t.Errorf("score of %s = %v, %v; want its start in unix ms %d", r.ID, score, err, r.StartedAt.UnixMilli())
-			}
-			if keys := mr.Keys(); !slices.Equal(keys, []string{"api_load_test:recent", key}) {
-				t.Errorf("keys %q, want only the result and the index", keys)
-			}
+			assert.Equal(t, []string{"api_load_test:recent", key}, mr.Keys(), "keys: want only the result and the index")
 			var stored Result
-			if err := json.Unmarshal(st.raw(r.ID), &stored); err != nil {
-				t.Errorf("stored value is not a Result: %v", err)
-			} else if diff := cmp.Diff(r, &stored); diff != "" {
-				t.Errorf("stored value (-want +got):\n%s", diff)
+			if assert.NoError(t, json.Unmarshal(st.raw(r.ID), &stored), "stored value is not a Result") {
+				if diff := cmp.Diff(r, &stored); diff != "" {
+					t.Errorf("stored value (-want +got):\n%s", diff)
+				}
 			}
 
 			mr.FastForward(tt.after)
 			got, err := st.Get(t.Context(), r.ID)
 			recent, rerr := st.Recent(t.Context(), 10)
-			if rerr != nil {
-				t.Fatal(rerr)
-			}
+			require.NoError(t, rerr, "Recent")
 			if tt.wantFound {
-				if err != nil {
-					t.Fatalf("Get: %v", err)
-				}
+				require.NoError(t, err, "Get")
 				if diff := cmp.Diff(r, got); diff != "" {
 					t.Errorf("Get (-want +got):\n%s", diff)
 				}
@@ -442,15 +392,12 @@ func TestOpenStore_redisLayoutAndTTL(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), key) {
-				t.Errorf("Get after expiry = %v, want an error wrapping ErrNotFound that names %s", err, key)
+			if assert.ErrorIs(t, err, ErrNotFound, "Get after expiry") {
+				assert.Contains(t, err.Error(), key, "Get after expiry: the error must name the key")
 			}
-			if len(recent) != 0 {
-				t.Errorf("Recent after expiry = %q, want nothing", ids(recent))
-			}
-			if members, _ := mr.ZMembers("api_load_test:recent"); len(members) != 0 {
-				t.Errorf("index after Recent = %q, want the expired id pruned", members)
-			}
+			assert.Empty(t, ids(recent), "Recent after expiry")
+			members, _ = mr.ZMembers("api_load_test:recent")
+			assert.Empty(t, members, "index after Recent: want the expired id pruned")
 		})
 	}
 }
@@ -477,18 +424,14 @@ func TestOpenStore_badURL(t *testing.T) {
 			st, err := OpenStore(tt.url)
 			if err == nil {
 				st.Close()
-				t.Fatalf("OpenStore(%q) = %v, want an error", tt.url, st)
 			}
-			if st != nil {
-				t.Errorf("OpenStore(%q) returned a store with its error", tt.url)
-			}
+			require.Error(t, err, "OpenStore(%q) = %v, want an error", tt.url, st)
+			assert.Nil(t, st, "OpenStore(%q) returned a store with its error", tt.url)
 			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
+				assert.Contains(t, err.Error(), w, "error")
 			}
-			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
-				t.Errorf("error %q reveals the password %q", err, tt.secret)
+			if tt.secret != "" {
+				assert.NotContains(t, err.Error(), tt.secret, "the error reveals the password")
 			}
 		})
 	}
@@ -534,18 +477,14 @@ func TestStore_recent(t *testing.T) {
 					data := garbage
 					if how == "schema" {
 						data = bytes.Replace(st.raw(rs[i].ID), []byte(`"schema":1,`), []byte(`"schema":99,`), 1)
-						if !bytes.Contains(data, []byte(`"schema":99,`)) {
-							t.Fatalf("no schema field in %s", data)
-						}
+						require.Contains(t, string(data), `"schema":99,`, "no schema field")
 					}
 					st.set(rs[i].ID, data)
 				}
 				st.age(2 * time.Hour)
 
 				got, err := st.Recent(t.Context(), tt.limit)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				if diff := cmp.Diff(tt.want, ids(got)); diff != "" {
 					t.Errorf("Recent(%d) ids (-want +got):\n%s", tt.limit, diff)
 				}
@@ -565,26 +504,21 @@ func TestStore_recent(t *testing.T) {
 					}
 				}
 				warns := sink.all()
-				if len(warns) != len(wantWarned) {
-					t.Errorf("%d warnings %q, want %d (one per corrupt entry met: %q)", len(warns), warns, len(wantWarned), wantWarned)
-				}
+				assert.Len(t, warns, len(wantWarned), "warnings: want one per corrupt entry met: %q", wantWarned)
 				for _, id := range wantWarned {
 					key := st.key(id)
-					if n := countContaining(warns, key); n != 1 {
-						t.Errorf("%d warnings name %s, want 1: %q", n, key, warns)
-					}
+					assert.Equal(t, 1, countContaining(warns, key), "warnings naming %s: %q", key, warns)
 				}
 				for i, how := range tt.corrupt {
 					key := st.key(rs[i].ID)
 					_, err := st.Get(t.Context(), rs[i].ID)
-					if err == nil || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), key) {
-						t.Errorf("Get(%s) holding %s = %v; want an error (not ErrNotFound) naming %s", rs[i].ID, how, err, key)
+					if assert.ErrorContains(t, err, key, "Get(%s) holding %s: want an error naming the key", rs[i].ID, how) {
+						assert.NotErrorIs(t, err, ErrNotFound, "Get(%s) holding %s", rs[i].ID, how)
 					}
 				}
 				for _, i := range tt.expired {
-					if _, err := st.Get(t.Context(), rs[i].ID); !errors.Is(err, ErrNotFound) {
-						t.Errorf("Get(%s) after expiry = %v, want ErrNotFound", rs[i].ID, err)
-					}
+					_, err := st.Get(t.Context(), rs[i].ID)
+					assert.ErrorIs(t, err, ErrNotFound, "Get(%s) after expiry", rs[i].ID)
 				}
 			})
 		}
@@ -643,28 +577,24 @@ func TestStore_redactsSecrets(t *testing.T) {
 			}
 			raw := st.raw(r.ID)
 			for _, s := range secrets {
-				if bytes.Contains(raw, []byte(s)) {
-					t.Errorf("stored bytes contain the secret %q:\n%s", s, raw)
-				}
+				assert.NotContains(t, string(raw), s, "stored bytes contain a secret")
 			}
 			for _, s := range []string{`"[redacted]"`, `"application/json"`, `"page":["2"]`} {
-				if !bytes.Contains(raw, []byte(s)) {
-					t.Errorf("stored bytes lack %s:\n%s", s, raw)
-				}
+				assert.Contains(t, string(raw), s, "stored bytes")
 			}
 			got, err := st.Get(t.Context(), r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if diff := cmp.Diff(wantHeaders, got.Config.Headers); diff != "" {
 				t.Errorf("stored headers (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(url.Values{"access_token": {Redacted}, "page": {"2"}}, got.Config.Query); diff != "" {
 				t.Errorf("stored query (-want +got):\n%s", diff)
 			}
-			if u, err := url.Parse(got.URL); err != nil || u.Path != "/search" || u.Query().Get("access_token") != secret.URLMask || u.Query().Get("page") != "2" {
-				t.Errorf("stored URL %q, want /search with access_token redacted and page kept", got.URL)
-			}
+			u, err := url.Parse(got.URL)
+			require.NoError(t, err, "stored URL")
+			assert.Equal(t, "/search", u.Path, "stored URL %q: path", got.URL)
+			assert.Equal(t, secret.URLMask, u.Query().Get("access_token"), "stored URL %q: access_token must be redacted", got.URL)
+			assert.Equal(t, "2", u.Query().Get("page"), "stored URL %q: page must be kept", got.URL)
 		})
 	}
 }
@@ -699,28 +629,20 @@ func TestDefaultStoreURL(t *testing.T) {
 			}
 			t.Setenv("XDG_CACHE_HOME", xdg)
 			t.Setenv(StoreEnv, fill(tt.env))
-			if got := DefaultStoreURL(); got != fill(tt.want) {
-				t.Errorf("DefaultStoreURL() = %q, want %q", got, fill(tt.want))
-			}
+			assert.Equal(t, fill(tt.want), DefaultStoreURL(), "DefaultStoreURL()")
 			st, err := DefaultStore()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer st.Close()
 			r := execResult(t, Config{Requests: 5})
 			saveAll(t, st, r)
-			if _, err := st.Get(t.Context(), r.ID); err != nil {
-				t.Errorf("Get: %v", err)
-			}
+			_, err = st.Get(t.Context(), r.ID)
+			assert.NoError(t, err, "Get")
 			if tt.wantDir == "" {
-				if !mr.Exists(resultKeyPrefix + r.ID) {
-					t.Errorf("%s%s not in redis", resultKeyPrefix, r.ID)
-				}
+				assert.True(t, mr.Exists(resultKeyPrefix+r.ID), "%s%s not in redis", resultKeyPrefix, r.ID)
 				return
 			}
-			if m, _ := filepath.Glob(filepath.Join(fill(tt.wantDir), "*."+r.ID+".json")); len(m) != 1 {
-				t.Errorf("no file for %s in %s", r.ID, fill(tt.wantDir))
-			}
+			m, _ := filepath.Glob(filepath.Join(fill(tt.wantDir), "*."+r.ID+".json"))
+			assert.Len(t, m, 1, "files for %s in %s", r.ID, fill(tt.wantDir))
 		})
 	}
 }
@@ -736,9 +658,7 @@ func TestRun_saves(t *testing.T) {
 	}{
 		{"temp file store", "", func(t *testing.T, dir string) Store {
 			st, err := OpenStore("file://" + dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return st
 		}, "file://{dir}", nil, "store"},
 		{"NoStore", "", func(*testing.T, string) Store { return NoStore{} }, "", nil, ""},
@@ -773,24 +693,18 @@ func TestRun_saves(t *testing.T) {
 
 			saved := ft.lines("saved to ")
 			if tt.wantWhere == "" {
-				if len(saved) != 0 {
-					t.Errorf("Run logged %q, want no \"saved to\" line", saved)
-				}
-			} else if want := "saved to " + fill(tt.wantWhere) + ": loadreport results " + id; !slices.Equal(saved, []string{want}) {
-				t.Errorf("Run logged %q, want [%q]", saved, want)
+				assert.Empty(t, saved, "Run logged a \"saved to\" line")
+			} else {
+				assert.Equal(t, []string{"saved to " + fill(tt.wantWhere) + ": loadreport results " + id}, saved, "Run's \"saved to\" lines")
 			}
 			warns := ft.lines("loadtesting: warning")
-			if len(warns) != min(len(tt.wantWarn), 1) {
-				t.Errorf("%d warnings %q, want %d", len(warns), warns, min(len(tt.wantWarn), 1))
-			}
+			assert.Len(t, warns, min(len(tt.wantWarn), 1), "warnings")
 			for _, w := range tt.wantWarn {
-				if len(warns) > 0 && !strings.Contains(warns[0], fill(w)) {
-					t.Errorf("warning %q lacks %q", warns[0], fill(w))
+				if len(warns) > 0 {
+					assert.Contains(t, warns[0], fill(w), "warning")
 				}
 			}
-			if all := strings.Join(ft.logs, "\n"); strings.Contains(all, "hunter2") {
-				t.Errorf("Run logged the password:\n%s", all)
-			}
+			assert.NotContains(t, strings.Join(ft.logs, "\n"), "hunter2", "Run logged the password")
 
 			inDefault, _ := filepath.Glob(filepath.Join(defDir, "*."+id+".json"))
 			inDir, _ := filepath.Glob(filepath.Join(dir, "*."+id+".json"))
@@ -798,9 +712,7 @@ func TestRun_saves(t *testing.T) {
 			inRedis := mr.Exists(resultKeyPrefix + id)
 			where := map[string]bool{"default": len(inDefault) == 1, "store": len(inDir) == 1, "redis": inRedis, "fallback": len(inFallback) == 1}
 			for place, got := range where {
-				if got != (place == tt.savedIn) {
-					t.Errorf("run %s saved in %s = %v, want %v", id, place, got, !got)
-				}
+				assert.Equal(t, place == tt.savedIn, got, "run %s saved in %s", id, place)
 			}
 			if tt.savedIn == "" {
 				return
@@ -812,14 +724,10 @@ func TestRun_saves(t *testing.T) {
 				url = "file://" + dir
 			}
 			st, err := openStore(url, (&warnSink{}).warn)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer st.Close()
 			got, err := st.Get(t.Context(), id)
-			if err != nil {
-				t.Fatalf("Get(%s): %v", id, err)
-			}
+			require.NoError(t, err, "Get(%s)", id)
 			if diff := cmp.Diff(res, got); diff != "" {
 				t.Errorf("saved result (-want +got):\n%s", diff)
 			}
@@ -835,27 +743,20 @@ func TestRun_storeWarningGoesToTestLog(t *testing.T) {
 	var storeSink warnSink // stands for stderr, where OpenStore's warnings go
 	down := downRedisURL(t)
 	st, err := openStore(down, storeSink.warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 	ft := &logTB{TB: t}
 	res := Run(ft, mixedHandler(), Config{Requests: 20, Store: st})
 
 	// The warning is the one that says where the run went instead.
 	logged, printed := ft.lines("saved run "+res.ID+" to "), storeSink.all()
-	if n := len(logged) + len(printed); n != 1 {
-		t.Fatalf("%d warnings (logged %q, printed %q), want exactly 1", n, logged, printed)
-	}
+	require.Len(t, slices.Concat(logged, printed), 1, "warnings (logged %q, printed %q)", logged, printed)
 	w := slices.Concat(logged, printed)[0]
 	for _, want := range []string{"store " + down + " failed (", "connection refused", "saved run " + res.ID + " to " + fallbackDir(t, defDir, down) + "/api_load_test."} {
-		if !strings.Contains(w, want) {
-			t.Errorf("warning %q lacks %q", w, want)
-		}
+		assert.Contains(t, w, want, "warning")
 	}
-	if _, err := st.Get(t.Context(), res.ID); err != nil {
-		t.Errorf("Get(%s) from the fallback: %v", res.ID, err)
-	}
+	_, err = st.Get(t.Context(), res.ID)
+	assert.NoError(t, err, "Get(%s) from the fallback", res.ID)
 	if len(logged) == 0 {
 		// Run passes t.Context() to Save unchanged, so the warning went to
 		// the store's own sink (stderr). The fix is in run.go:
@@ -868,9 +769,7 @@ func TestStore_withWarnRoutesWarnings(t *testing.T) {
 	isolateCache(t)
 	var own, routed warnSink
 	st, err := openStore(downRedisURL(t), own.warn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 	r := execResult(t, Config{Requests: 5})
 	ctx := withWarn(t.Context(), routed.warn)
@@ -883,18 +782,10 @@ func TestStore_withWarnRoutesWarnings(t *testing.T) {
 		{"Recent", func(ctx context.Context) error { _, err := st.Recent(ctx, 5); return err }},
 	}
 	for i, s := range steps {
-		if err := s.do(ctx); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got := len(routed.all()); got != i+1 {
-			t.Errorf("%s with withWarn: %d warnings routed (%q), want %d", s.name, got, routed.all(), i+1)
-		}
-		if err := s.do(t.Context()); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got := len(own.all()); got != i+1 {
-			t.Errorf("%s without withWarn: %d warnings to the store's sink (%q), want %d", s.name, got, own.all(), i+1)
-		}
+		require.NoError(t, s.do(ctx), "%s", s.name)
+		assert.Len(t, routed.all(), i+1, "%s with withWarn: warnings routed", s.name)
+		require.NoError(t, s.do(t.Context()), "%s", s.name)
+		assert.Len(t, own.all(), i+1, "%s without withWarn: warnings to the store's sink", s.name)
 	}
 }
 
@@ -931,24 +822,19 @@ func TestExec_savesOnlyWhenStoreSet(t *testing.T) {
 				defer cfg.Store.Close()
 			}
 			res, err := Exec(t.Context(), mixedHandler(), cfg)
-			if res == nil {
-				t.Fatalf("Exec returned no result (err %v)", err)
+			require.NotNil(t, res, "Exec returned no result (err %v)", err)
+			if tt.wantErr == "" {
+				assert.NoError(t, err, "Exec")
+			} else {
+				assert.ErrorContains(t, err, tt.wantErr, "Exec")
 			}
-			if (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr))) {
-				t.Errorf("Exec error = %v, want %q", err, tt.wantErr)
-			}
-			if _, err := os.Stat(defDir); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("Exec touched the default store %s (%v)", defDir, err)
-			}
+			_, statErr := os.Stat(defDir)
+			assert.ErrorIs(t, statErr, os.ErrNotExist, "Exec touched the default store %s", defDir)
 			m, _ := filepath.Glob(filepath.Join(dir, "*."+res.ID+".json"))
-			if got := len(m) == 1; got != tt.wantSaved {
-				t.Errorf("saved = %v, want %v", got, tt.wantSaved)
-			}
+			assert.Equal(t, tt.wantSaved, len(m) == 1, "saved; files %q", m)
 			if tt.wantSaved {
 				got, err := cfg.Store.Get(t.Context(), res.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				if diff := cmp.Diff(res, got); diff != "" {
 					t.Errorf("saved result (-want +got):\n%s", diff)
 				}
@@ -971,14 +857,10 @@ func TestStore_concurrentSaves(t *testing.T) {
 			wg.Wait()
 			close(errs)
 			for err := range errs {
-				if err != nil {
-					t.Error(err)
-				}
+				assert.NoError(t, err)
 			}
 			got, err := st.Recent(t.Context(), len(rs))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			want := ids(rs)
 			slices.Reverse(want)
 			if diff := cmp.Diff(want, ids(got)); diff != "" {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/apiload/apiload/internal/testredis"
@@ -35,14 +37,10 @@ const redisDB = 10
 func build(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build loadreport: %v", err)
-	}
+	require.NoError(t, err, "the go command is needed to build loadreport")
 	bin := filepath.Join(t.TempDir(), "loadreport")
 	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "go build:\n%s", out)
 	return bin
 }
 
@@ -71,11 +69,10 @@ func run(t *testing.T, bin, cache string, args ...string) outcome {
 	err := cmd.Run()
 	code := 0
 	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
+	if errors.As(err, &exit) {
 		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run loadreport %v: %v", args, err)
+	} else {
+		require.NoError(t, err, "run loadreport %v", args)
 	}
 	return outcome{code, stdout.String(), stderr.String()}
 }
@@ -88,14 +85,10 @@ func (o outcome) String() string {
 func save(t *testing.T, storeURL string, h http.Handler, path string) *loadtesting.Result {
 	t.Helper()
 	st, err := loadtesting.OpenStore(storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 	r, err := loadtesting.Exec(t.Context(), h, loadtesting.Config{Path: path, Requests: 50, Clients: 2, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return r
 }
 
@@ -138,29 +131,17 @@ func TestBinary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := run(t, bin, cache, tt.args...)
-			if o.code != tt.code {
-				t.Fatalf("want exit %d, got\n%v", tt.code, o)
-			}
+			require.Equal(t, tt.code, o.code, "exit code; the run:\n%v", o)
 			for _, want := range tt.stdout {
-				if !strings.Contains(o.stdout, want) {
-					t.Errorf("stdout lacks %q:\n%v", want, o)
-				}
+				assert.Contains(t, o.stdout, want, "stdout; the run:\n%v", o)
 			}
 			for _, want := range tt.stderr {
-				if !strings.Contains(o.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%v", want, o)
-				}
+				assert.Contains(t, o.stderr, want, "stderr; the run:\n%v", o)
 			}
-			if (o.stdout != "") != tt.wantStdout {
-				t.Errorf("stdout written: %v, want %v\n%v", o.stdout != "", tt.wantStdout, o)
-			}
+			assert.Equal(t, tt.wantStdout, o.stdout != "", "stdout written; the run:\n%v", o)
 			// stdout is a pipe, not a terminal: no colour, whatever TERM says.
-			if strings.Contains(o.stdout+o.stderr, "\x1b[") {
-				t.Errorf("ANSI codes without a terminal:\n%q", o.stdout)
-			}
-			if strings.Contains(o.stderr, "hunter2") {
-				t.Errorf("password printed:\n%s", o.stderr)
-			}
+			assert.NotContains(t, o.stdout+o.stderr, "\x1b[", "ANSI codes without a terminal")
+			assert.NotContains(t, o.stderr, "hunter2", "password printed")
 		})
 	}
 }
@@ -181,34 +162,31 @@ func TestBinary_redis(t *testing.T) {
 	last := save(t, storeURL, ok, "/api/v1/users")
 
 	o := run(t, bin, cache, "recent", "--store", storeURL)
-	if o.code != 0 || !strings.Contains(o.stdout, first.ID) || !strings.Contains(o.stdout, corrupt.ID) || !strings.Contains(o.stdout, last.ID) {
-		t.Fatalf("recent: want exit 0 listing the 3 runs, got\n%v", o)
+	require.Equal(t, 0, o.code, "recent: exit code; the run:\n%v", o)
+	for _, id := range []string{first.ID, corrupt.ID, last.ID} {
+		require.Contains(t, o.stdout, id, "recent: want the 3 runs listed")
 	}
 
 	key := "api_load_test:results:" + corrupt.ID
-	if err := client.Set(t.Context(), key, "garbage", time.Hour).Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, client.Set(t.Context(), key, "garbage", time.Hour).Err())
 	o = run(t, bin, cache, "recent", "--store", storeURL)
-	if o.code != 0 {
-		t.Fatalf("recent with a corrupt key: want exit 0, got\n%v", o)
-	}
-	if !strings.Contains(o.stdout, first.ID) || !strings.Contains(o.stdout, last.ID) || strings.Contains(o.stdout, corrupt.ID) {
-		t.Errorf("recent should list the other runs only:\n%v", o)
-	}
-	if !strings.Contains(o.stderr, "warning") || !strings.Contains(o.stderr, key) {
-		t.Errorf("stderr should warn naming %s:\n%v", key, o)
-	}
+	require.Equal(t, 0, o.code, "recent with a corrupt key: exit code; the run:\n%v", o)
+	assert.Contains(t, o.stdout, first.ID, "recent should list the other runs")
+	assert.Contains(t, o.stdout, last.ID, "recent should list the other runs")
+	assert.NotContains(t, o.stdout, corrupt.ID, "recent should not list the corrupt run")
+	assert.Contains(t, o.stderr, "warning", "stderr should warn naming %s", key)
+	assert.Contains(t, o.stderr, key, "stderr should warn naming %s", key)
 
 	o = run(t, bin, cache, "results", corrupt.ID, "--store", storeURL)
-	if o.code != 1 || !strings.Contains(o.stderr, key) || o.stdout != "" {
-		t.Errorf("results on the corrupt key: want exit 1 naming %s, got\n%v", key, o)
-	}
+	assert.Equal(t, 1, o.code, "results on the corrupt key: exit code; the run:\n%v", o)
+	assert.Contains(t, o.stderr, key, "results on the corrupt key: stderr must name the key")
+	assert.Empty(t, o.stdout, "results on the corrupt key: stdout")
 
 	// Redis down: recent still answers from the fallback file store, with
 	// one warning and none of go-redis's own log lines.
 	o = run(t, bin, cache, "recent", "--store", "redis://127.0.0.1:1/0")
-	if o.code != 0 || strings.Count(o.stderr, "warning") != 1 || strings.Contains(o.stderr, "pool.go") || strings.Contains(o.stderr, "redis: ") {
-		t.Errorf("recent with Redis down: want exit 0 and one warning, got\n%v", o)
-	}
+	assert.Equal(t, 0, o.code, "recent with Redis down: exit code; the run:\n%v", o)
+	assert.Equal(t, 1, strings.Count(o.stderr, "warning"), "recent with Redis down: warnings; the run:\n%v", o)
+	assert.NotContains(t, o.stderr, "pool.go", "recent with Redis down: go-redis's own log")
+	assert.NotContains(t, o.stderr, "redis: ", "recent with Redis down: go-redis's own log")
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -36,9 +38,8 @@ func build(t *testing.T) binary {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "myapp")
 	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", path, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build:\n%s", out)
 	home := t.TempDir()
 	env := append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"), loadtesting.StoreEnv+"=", "NO_COLOR=")
 	return binary{path, env}
@@ -54,8 +55,8 @@ func (b binary) run(t *testing.T, args ...string) outcome {
 	code := 0
 	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("myapp %v: %v", args, err)
+	} else {
+		require.NoError(t, err, "myapp %v", args)
 	}
 	return outcome{code, out.String(), errOut.String()}
 }
@@ -66,36 +67,28 @@ func (b binary) run(t *testing.T, args ...string) outcome {
 func (b binary) serve(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
 
 	logPath := filepath.Join(t.TempDir(), "serve.log")
 	log, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer log.Close()
 	cmd := exec.Command(b.path, "serve", "--addr", addr)
 	cmd.Env, cmd.Stdout, cmd.Stderr = b.env, log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
 		case err := <-exited:
-			if err != nil {
-				t.Errorf("myapp serve did not exit cleanly on SIGINT: %v", err)
-			}
+			assert.NoError(t, err, "myapp serve did not exit cleanly on SIGINT")
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
 			<-exited
-			t.Error("myapp serve did not stop within 10s of SIGINT")
+			assert.Fail(t, "myapp serve did not stop within 10s of SIGINT")
 		}
 	})
 
@@ -114,12 +107,12 @@ func (b binary) serve(t *testing.T) string {
 		case err := <-exited:
 			out, _ := os.ReadFile(logPath)
 			exited <- err // for the cleanup
-			t.Fatalf("myapp serve exited: %v\n%s", err, out)
+			require.FailNow(t, "myapp serve exited", "%v\n%s", err, out)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			out, _ := os.ReadFile(logPath)
-			t.Fatalf("myapp serve does not answer %s/health/ after 20s (last error %v)\n%s", base, err, out)
+			require.FailNow(t, "myapp serve does not answer /health/ after 20s", "%s/health/: last error %v\n%s", base, err, out)
 		}
 	}
 }
@@ -135,88 +128,68 @@ func TestEndToEnd(t *testing.T) {
 
 	// 1. The health check, over HTTP.
 	health := bin.run(t, "api-load-test", "run", "/health/", "--base-url", base, "-n", "200", "-c", "5", "--store", store)
-	if health.code != 0 {
-		t.Fatalf("run /health/: want exit 0, got\n%v", health)
-	}
+	require.Equal(t, 0, health.code, "run /health/: exit code; the run:\n%v", health)
 	for _, want := range []string{"GET /health/  run ", "Target        " + base + "/health/ (over HTTP/1.1)", "Requests      200", "Succeeded     200 (100.0%)", "Clients       5"} {
-		if !strings.Contains(health.stdout, want) {
-			t.Errorf("report lacks %q:\n%s", want, health.stdout)
-		}
+		assert.Contains(t, health.stdout, want, "report")
 	}
 	m := runID.FindStringSubmatch(health.stderr)
-	if m == nil || !strings.HasPrefix(health.stderr, "Saved to "+store+": ") {
-		t.Fatalf("stderr should say where the run was saved:\n%s", health.stderr)
-	}
+	require.NotNil(t, m, "stderr should name the run:\n%s", health.stderr)
+	require.True(t, strings.HasPrefix(health.stderr, "Saved to "+store+": "), "stderr should say where the run was saved:\n%s", health.stderr)
 	healthID := m[1]
 
 	// 2. An authenticated route, logging in through the server.
 	me := bin.run(t, "api-load-test", "run", "/api/v1/users/me", "--auth-as", "alice@example.com", "--base-url", base, "-n", "200", "-c", "5", "--store", store, "--json")
-	if me.code != 0 {
-		t.Fatalf("run /api/v1/users/me --auth-as: want exit 0, got\n%v", me)
-	}
+	require.Equal(t, 0, me.code, "run /api/v1/users/me --auth-as: exit code; the run:\n%v", me)
 	res := me.result(t)
-	if res.Metrics.Requests != 200 || res.Metrics.Succeeded != 200 || res.Metrics.StatusCodes[200] != 200 || res.InProcess {
-		t.Errorf("--auth-as run: %d requests, %d succeeded, statuses %v, in-process %v; want 200 over HTTP, all 200 OK",
-			res.Metrics.Requests, res.Metrics.Succeeded, res.Metrics.StatusCodes, res.InProcess)
-	}
-	if res.URL != base+"/api/v1/users/me" {
-		t.Errorf("target %q, want %q", res.URL, base+"/api/v1/users/me")
-	}
-	if h := res.Config.Headers.Get("Authorization"); h != loadtesting.Redacted {
-		t.Errorf("stored Authorization %q, want %q", h, loadtesting.Redacted)
-	}
+	assert.Equal(t, int64(200), res.Metrics.Requests, "--auth-as run: requests")
+	assert.Equal(t, int64(200), res.Metrics.Succeeded, "--auth-as run: succeeded")
+	assert.Equal(t, map[int]int64{200: 200}, res.Metrics.StatusCodes, "--auth-as run: statuses")
+	assert.False(t, res.InProcess, "--auth-as run: want over HTTP")
+	assert.Equal(t, base+"/api/v1/users/me", res.URL, "target")
+	assert.Equal(t, loadtesting.Redacted, res.Config.Headers.Get("Authorization"), "stored Authorization")
 
 	// Without --auth-as the same route answers 401 to every request, and
 	// the run still completes.
 	anon := bin.run(t, "api-load-test", "run", "/api/v1/users/me", "--base-url", base, "-n", "20", "--store", store, "--json")
-	if anon.code != 0 {
-		t.Fatalf("run /api/v1/users/me without a login: want exit 0, got\n%v", anon)
-	}
-	if r := anon.result(t); r.Metrics.StatusCodes[401] != 20 || r.Metrics.Failed != 20 {
-		t.Errorf("without a login: statuses %v, %d failed; want 20×401", r.Metrics.StatusCodes, r.Metrics.Failed)
-	}
+	require.Equal(t, 0, anon.code, "run /api/v1/users/me without a login: exit code; the run:\n%v", anon)
+	r := anon.result(t)
+	assert.Equal(t, int64(20), r.Metrics.StatusCodes[401], "without a login: 401s; statuses %v", r.Metrics.StatusCodes)
+	assert.Equal(t, int64(20), r.Metrics.Failed, "without a login: failed")
 
 	// 3. The token from `auth login` works against the server.
 	login := bin.run(t, "auth", "login", "alice@example.com", "--print-token", "--base-url", base)
 	token := strings.TrimSuffix(login.stdout, "\n")
-	if login.code != 0 || token == "" || strings.ContainsAny(token, " \n") {
-		t.Fatalf("auth login --print-token: want exit 0 and one token, got\n%v", login)
-	}
+	require.Equal(t, 0, login.code, "auth login --print-token: exit code; the run:\n%v", login)
+	require.NotEmpty(t, token, "auth login --print-token: want one token, got\n%v", login)
+	require.False(t, strings.ContainsAny(token, " \n"), "auth login --print-token: want one token, got\n%v", login)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/v1/users/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"alice@example.com"`) {
-		t.Errorf("GET /api/v1/users/me with the printed token: %s %s", resp.Status, body)
-	}
-	if o := bin.run(t, "auth", "login", "mallory@example.com", "--base-url", base); o.code != 1 || !strings.Contains(o.stderr, "Error: login mallory@example.com: unknown user") {
-		t.Errorf("auth login as an unknown user: want exit 1 naming the user, got\n%v", o)
-	}
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "GET /api/v1/users/me with the printed token: %s", body)
+	assert.Contains(t, string(body), `"alice@example.com"`, "GET /api/v1/users/me with the printed token")
+	o := bin.run(t, "auth", "login", "mallory@example.com", "--base-url", base)
+	assert.Equal(t, 1, o.code, "auth login as an unknown user: exit code; the run:\n%v", o)
+	assert.Contains(t, o.stderr, "Error: login mallory@example.com: unknown user", "auth login as an unknown user")
 
 	// 4. Both runs are in the store.
 	recent := bin.run(t, "api-load-test", "recent", "--store", store)
-	if recent.code != 0 {
-		t.Fatalf("recent: want exit 0, got\n%v", recent)
-	}
+	require.Equal(t, 0, recent.code, "recent: exit code; the run:\n%v", recent)
 	for _, id := range []string{healthID, res.ID} {
-		if !strings.Contains(recent.stdout, id) {
-			t.Errorf("recent does not list run %s:\n%s", id, recent.stdout)
-		}
+		assert.Contains(t, recent.stdout, id, "recent must list the run")
 	}
-	if o := bin.run(t, "api-load-test", "results", healthID, "--store", store); o.code != 0 || !strings.Contains(o.stdout, "run "+healthID) || !strings.Contains(o.stdout, "Requests      200") {
-		t.Errorf("results %s: want its report, got\n%v", healthID, o)
-	}
+	o = bin.run(t, "api-load-test", "results", healthID, "--store", store)
+	assert.Equal(t, 0, o.code, "results %s: exit code; the run:\n%v", healthID, o)
+	assert.Contains(t, o.stdout, "run "+healthID, "results %s: want its report", healthID)
+	assert.Contains(t, o.stdout, "Requests      200", "results %s: want its report", healthID)
 
 	// 5. Misuse through the real binary: exit 2 and one line of help.
-	if o := bin.run(t, "api-load-test", "run", "/health/", "--base-url", base, "--bogus"); o.code != 2 ||
-		o.stderr != "Error: unknown flag: --bogus\nRun 'myapp api-load-test run --help' for usage.\n" {
-		t.Errorf("unknown flag: want exit 2 and one help line, got\n%v", o)
-	}
+	o = bin.run(t, "api-load-test", "run", "/health/", "--base-url", base, "--bogus")
+	assert.Equal(t, 2, o.code, "unknown flag: exit code; the run:\n%v", o)
+	assert.Equal(t, "Error: unknown flag: --bogus\nRun 'myapp api-load-test run --help' for usage.\n", o.stderr, "unknown flag: want one help line")
 }
 
 // TestProgressBar checks that `run` draws its progress bar when stderr is
@@ -239,7 +212,7 @@ func TestProgressBar(t *testing.T) {
 		cmd.Env, cmd.Stdout, cmd.Stderr = bin.env, &stdout, tty
 		if err := cmd.Start(); err != nil {
 			tty.Close()
-			t.Fatal(err)
+			require.NoError(t, err)
 		}
 		tty.Close() // the child holds its own copy
 		var stderr bytes.Buffer
@@ -250,30 +223,20 @@ func TestProgressBar(t *testing.T) {
 		}()
 		err = cmd.Wait()
 		<-read
-		if err != nil {
-			t.Fatalf("myapp: %v\n--- stdout\n%s--- terminal\n%q", err, stdout.String(), stderr.String())
-		}
-		if !bar.MatchString(stderr.String()) {
-			t.Errorf("no progress bar on the terminal:\n%q", stderr.String())
-		}
-		if bar.MatchString(stdout.String()) || !strings.Contains(stdout.String(), "Requests      60") {
-			t.Errorf("stdout should hold the report and no bar:\n%s", stdout.String())
-		}
+		require.NoError(t, err, "myapp\n--- stdout\n%s--- terminal\n%q", stdout.String(), stderr.String())
+		assert.Regexp(t, bar, stderr.String(), "no progress bar on the terminal")
+		assert.NotRegexp(t, bar, stdout.String(), "stdout should hold no bar")
+		assert.Contains(t, stdout.String(), "Requests      60", "stdout should hold the report")
 	})
 
 	t.Run("pipe", func(t *testing.T) {
 		o := bin.run(t, args...)
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
-		if bar.MatchString(o.stderr) || strings.Contains(o.stderr, "req/s") || strings.Contains(o.stderr, "\r") {
-			t.Errorf("progress in a pipe:\n%q", o.stderr)
-		}
-		if !strings.HasPrefix(o.stderr, "Saved to "+store) || strings.Count(o.stderr, "\n") != 1 {
-			t.Errorf("stderr should hold only the Saved line:\n%q", o.stderr)
-		}
-		if !strings.Contains(o.stdout, "Requests      60") {
-			t.Errorf("stdout lacks the report:\n%s", o.stdout)
-		}
+		require.Equal(t, 0, o.code, "exit code; the run:\n%v", o)
+		assert.NotRegexp(t, bar, o.stderr, "progress in a pipe")
+		assert.NotContains(t, o.stderr, "req/s", "progress in a pipe")
+		assert.NotContains(t, o.stderr, "\r", "progress in a pipe")
+		assert.True(t, strings.HasPrefix(o.stderr, "Saved to "+store), "stderr should hold only the Saved line:\n%q", o.stderr)
+		assert.Equal(t, 1, strings.Count(o.stderr, "\n"), "stderr should hold only the Saved line:\n%q", o.stderr)
+		assert.Contains(t, o.stdout, "Requests      60", "stdout lacks the report")
 	})
 }

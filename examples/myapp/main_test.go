@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/apiload/apiload/loadtesting"
@@ -31,9 +32,7 @@ func (o outcome) String() string {
 func (o outcome) result(t *testing.T) *loadtesting.Result {
 	t.Helper()
 	var res loadtesting.Result
-	if err := json.Unmarshal([]byte(o.stdout), &res); err != nil {
-		t.Fatalf("stdout does not parse as a Result: %v\n%v", err, o)
-	}
+	require.NoError(t, json.Unmarshal([]byte(o.stdout), &res), "stdout does not parse as a Result:\n%v", o)
 	return &res
 }
 

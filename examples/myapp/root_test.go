@@ -4,6 +4,9 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestRun_inProcess runs myapp's commands in-process: the exit codes, the
@@ -11,14 +14,10 @@ import (
 func TestRun_inProcess(t *testing.T) {
 	store := isolate(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer busy.Close()
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	closedURL := "http://" + closed.Addr().String()
 	closed.Close()
 
@@ -66,31 +65,20 @@ func TestRun_inProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := myapp(t, tt.args...)
-			if o.code != tt.wantCode {
-				t.Fatalf("want exit %d, got\n%v", tt.wantCode, o)
-			}
+			require.Equal(t, tt.wantCode, o.code, "exit code; the run:\n%v", o)
 			for _, w := range tt.wantStdout {
-				if !strings.Contains(o.stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, o.stdout)
-				}
+				assert.Contains(t, o.stdout, w, "stdout")
 			}
-			if !strings.Contains(o.stderr, tt.wantStderr) {
-				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, o.stderr)
-			}
-			switch {
-			case tt.wantHelp != "":
+			assert.Contains(t, o.stderr, tt.wantStderr, "stderr")
+			if tt.wantHelp != "" {
 				want := tt.wantStderr + "\nRun '" + tt.wantHelp + " --help' for usage.\n"
-				if o.stderr != want {
-					t.Errorf("stderr:\n%s\nwant the Error line and one help line:\n%s", o.stderr, want)
-				}
-				if o.stdout != "" {
-					t.Errorf("stdout: %q", o.stdout)
-				}
-			case strings.Contains(o.stderr, "--help"):
-				t.Errorf("a help line after exit %d:\n%s", o.code, o.stderr)
+				assert.Equal(t, want, o.stderr, "stderr: want the Error line and one help line")
+				assert.Empty(t, o.stdout, "stdout")
+			} else {
+				assert.NotContains(t, o.stderr, "--help", "a help line after exit %d", o.code)
 			}
-			if o.code != 0 && strings.Count(o.stderr, "Error: ") != 1 {
-				t.Errorf("the error should be printed once:\n%s", o.stderr)
+			if o.code != 0 {
+				assert.Equal(t, 1, strings.Count(o.stderr, "Error: "), "the error should be printed once:\n%s", o.stderr)
 			}
 		})
 	}

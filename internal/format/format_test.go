@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestDuration(t *testing.T) {
@@ -25,9 +27,7 @@ func TestDuration(t *testing.T) {
 		{math.MaxInt64, "9223372037s"},
 	}
 	for _, tt := range tests {
-		if got := Duration(tt.in); got != tt.want {
-			t.Errorf("Duration(%v) = %q, want %q", tt.in, got, tt.want)
-		}
+		assert.Equal(t, tt.want, Duration(tt.in), "Duration(%v)", tt.in)
 	}
 }
 
@@ -45,8 +45,6 @@ func TestPercentRateMillis(t *testing.T) {
 		{"sub-ms", Millis(250 * time.Microsecond), "0.25"},
 	}
 	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
-		}
+		assert.Equal(t, tt.want, tt.got, tt.name)
 	}
 }

@@ -2,10 +2,8 @@ package store
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // t0 is the start of every test's timeline. Times in tests keep to the
@@ -86,9 +86,7 @@ func (c *clock) Add(d time.Duration) {
 func newTestFile(t *testing.T) (*File, *clock) {
 	t.Helper()
 	f, err := NewFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	clk := &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	f.Now = clk.Now
 	return f, clk
@@ -102,9 +100,7 @@ func collect(t *testing.T, b Backend, n int) []string {
 		ids = append(ids, r.ID)
 		return n == 0 || len(ids) < n
 	})
-	if err != nil {
-		t.Fatalf("Recent: %v", err)
-	}
+	require.NoError(t, err, "Recent")
 	return ids
 }
 
@@ -112,9 +108,7 @@ func collect(t *testing.T, b Backend, n int) []string {
 func put(t *testing.T, b Backend, recs ...Record) {
 	t.Helper()
 	for _, r := range recs {
-		if err := b.Put(t.Context(), r); err != nil {
-			t.Fatalf("Put(%s): %v", r.ID, err)
-		}
+		require.NoError(t, b.Put(t.Context(), r), "Put(%s)", r.ID)
 	}
 }
 
@@ -140,18 +134,16 @@ func TestBackend_roundTrip(t *testing.T) {
 					b, _ := h.new(t, 0, 0)
 					put(t, b, tt.rec)
 					got, err := b.Get(t.Context(), tt.rec.ID)
-					if err != nil {
-						t.Fatalf("Get(%q): %v", tt.rec.ID, err)
-					}
+					require.NoError(t, err, "Get(%q)", tt.rec.ID)
 					if diff := cmp.Diff(tt.rec, got, equalBytes); diff != "" {
 						t.Errorf("Get(%q) (-want +got):\n%s", tt.rec.ID, diff)
 					}
 					var recent []Record
-					if err := b.Recent(t.Context(), func(r Record) bool { recent = append(recent, r); return true }); err != nil {
-						t.Fatal(err)
-					}
-					if len(recent) != 1 || recent[0].ID != tt.rec.ID || !bytes.Equal(recent[0].Data, tt.rec.Data) || !recent[0].StartedAt.Equal(tt.rec.StartedAt) {
-						t.Errorf("Recent yielded %d records (%v), want just %q", len(recent), recent, tt.rec.ID)
+					require.NoError(t, b.Recent(t.Context(), func(r Record) bool { recent = append(recent, r); return true }))
+					if assert.Len(t, recent, 1, "Recent: want just %q", tt.rec.ID) {
+						if diff := cmp.Diff(tt.rec, recent[0], equalBytes); diff != "" {
+							t.Errorf("Recent (-want +got):\n%s", diff)
+						}
 					}
 				})
 			}
@@ -165,15 +157,10 @@ func TestBackend_getMissing(t *testing.T) {
 			b, _ := h.new(t, 0, 0)
 			put(t, b, rec("other", t0))
 			_, err := b.Get(t.Context(), "nope")
-			if !errors.Is(err, ErrNotFound) {
-				t.Fatalf("Get(nope) = %v, want ErrNotFound", err)
-			}
-			if errors.Is(err, redis.Nil) || strings.Contains(err.Error(), "redis: nil") {
-				t.Errorf("Get(nope) = %q: redis.Nil escaped", err)
-			}
-			if want := b.Key("nope"); !strings.Contains(err.Error(), want) {
-				t.Errorf("Get(nope) = %q, want it to name %q", err, want)
-			}
+			require.ErrorIs(t, err, ErrNotFound, "Get(nope)")
+			assert.NotErrorIs(t, err, redis.Nil, "Get(nope): redis.Nil escaped")
+			assert.NotContains(t, err.Error(), "redis: nil", "Get(nope): redis.Nil escaped")
+			assert.Contains(t, err.Error(), b.Key("nope"), "Get(nope) must name the key")
 		})
 	}
 }
@@ -195,9 +182,7 @@ func TestBackend_replace(t *testing.T) {
 					second := Record{ID: "a", StartedAt: tt.second, Data: []byte("second")}
 					put(t, b, rec("b", at(4)), Record{ID: "a", StartedAt: tt.first, Data: []byte("first")}, second)
 					got, err := b.Get(t.Context(), "a")
-					if err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, err)
 					if diff := cmp.Diff(second, got, equalBytes); diff != "" {
 						t.Errorf("Get(a) after a second Put (-want +got):\n%s", diff)
 					}
@@ -209,9 +194,8 @@ func TestBackend_replace(t *testing.T) {
 						t.Errorf("Recent (-want +got):\n%s", diff)
 					}
 					if f, ok := b.(*File); ok {
-						if m, _ := filepath.Glob(filepath.Join(f.dir, "*.a.json")); len(m) != 1 {
-							t.Errorf("files for id a: %v, want 1: the first version must go", m)
-						}
+						m, _ := filepath.Glob(filepath.Join(f.dir, "*.a.json"))
+						assert.Len(t, m, 1, "files for id a: the first version must go")
 					}
 				})
 			}
@@ -268,11 +252,10 @@ func TestBackend_ttl(t *testing.T) {
 					put(t, b, rec("a", t0))
 					advance(tt.advance)
 					_, err := b.Get(t.Context(), "a")
-					switch {
-					case tt.live && err != nil:
-						t.Errorf("Get after %v = %v, want the record", tt.advance, err)
-					case !tt.live && !errors.Is(err, ErrNotFound):
-						t.Errorf("Get after %v = %v, want ErrNotFound", tt.advance, err)
+					if tt.live {
+						assert.NoError(t, err, "Get after %v, want the record", tt.advance)
+					} else {
+						assert.ErrorIs(t, err, ErrNotFound, "Get after %v", tt.advance)
 					}
 					want := []string{}
 					if tt.live {
@@ -309,9 +292,7 @@ func TestBackend_recentSkipsExpired(t *testing.T) {
 			if diff := cmp.Diff(want, collect(t, b, 4)); diff != "" {
 				t.Errorf("first 4 of Recent (-want +got):\n%s", diff)
 			}
-			if got := collect(t, b, 0); len(got) != 10 {
-				t.Errorf("Recent yielded %d records %v, want the 10 live ones", len(got), got)
-			}
+			assert.Len(t, collect(t, b, 0), 10, "Recent: want the 10 live ones")
 		})
 	}
 }
@@ -361,13 +342,14 @@ func TestBackend_concurrentPuts(t *testing.T) {
 			wg.Wait()
 			close(errs)
 			for err := range errs {
-				if err != nil {
-					t.Errorf("Put: %v", err)
-				}
+				assert.NoError(t, err, "Put")
 			}
-			got := collect(t, b, 0)
-			if len(got) != n || got[0] != fmt.Sprintf("r%03d", n-1) || got[n-1] != "r000" {
-				t.Errorf("Recent after %d concurrent Puts = %d ids %v, want r%03d..r000", n, len(got), got, n-1)
+			want := make([]string, n)
+			for i := range n {
+				want[i] = fmt.Sprintf("r%03d", n-1-i)
+			}
+			if diff := cmp.Diff(want, collect(t, b, 0)); diff != "" {
+				t.Errorf("Recent after %d concurrent Puts (-want +got):\n%s", n, diff)
 			}
 		})
 	}

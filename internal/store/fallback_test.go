@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // down is a Backend whose server cannot be reached.
@@ -50,8 +52,8 @@ func secondaryFile(t *testing.T, recs ...Record) (Backend, *File) {
 func has(t *testing.T, b Backend, id string) bool {
 	t.Helper()
 	_, err := b.Get(t.Context(), id)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Get(%s) from %s: %v", id, b, err)
+	if !errors.Is(err, ErrNotFound) {
+		require.NoError(t, err, "Get(%s) from %s", id, b)
 	}
 	return err == nil
 }
@@ -78,28 +80,18 @@ func TestFallback_put(t *testing.T) {
 			p := tt.primary(t)
 			s, _ := secondaryFile(t)
 			fb := &Fallback{Primary: p, Secondary: s, Warn: warnings(&warns)}
-			if err := fb.Put(t.Context(), rec("r1", t0)); err != nil {
-				t.Fatalf("Put: %v", err)
+			require.NoError(t, fb.Put(t.Context(), rec("r1", t0)), "Put")
+			if _, ok := p.(down); !ok {
+				assert.Equal(t, tt.wantPrimary, has(t, p, "r1"), "in primary")
 			}
-			if _, ok := p.(down); !ok && has(t, p, "r1") != tt.wantPrimary {
-				t.Errorf("in primary: %v, want %v", !tt.wantPrimary, tt.wantPrimary)
-			}
-			if has(t, s, "r1") != tt.wantSecondary {
-				t.Errorf("in secondary: %v, want %v", !tt.wantSecondary, tt.wantSecondary)
-			}
+			assert.Equal(t, tt.wantSecondary, has(t, s, "r1"), "in secondary")
 			if tt.wantWarn == nil {
-				if len(warns) != 0 {
-					t.Errorf("warnings %q, want none", warns)
-				}
+				assert.Empty(t, warns, "warnings")
 				return
 			}
-			if len(warns) != 1 {
-				t.Fatalf("got %d warnings %q, want exactly 1", len(warns), warns)
-			}
+			require.Len(t, warns, 1, "warnings")
 			for _, want := range tt.wantWarn {
-				if !strings.Contains(warns[0], want) {
-					t.Errorf("warning %q does not contain %q", warns[0], want)
-				}
+				assert.Contains(t, warns[0], want, "warning")
 			}
 		})
 	}
@@ -109,12 +101,10 @@ func TestFallback_putBothFail(t *testing.T) {
 	var warns []string
 	fb := &Fallback{Primary: down{}, Secondary: down{}, Warn: warnings(&warns)}
 	err := fb.Put(t.Context(), rec("r1", t0))
-	if err == nil || strings.Count(err.Error(), "connection refused") != 2 || !strings.Contains(err.Error(), "fallback store") {
-		t.Errorf("Put = %v, want both failures", err)
-	}
-	if len(warns) != 0 {
-		t.Errorf("warnings %q, want none: the error says it all", warns)
-	}
+	require.Error(t, err, "Put")
+	assert.Equal(t, 2, strings.Count(err.Error(), "connection refused"), "Put = %v, want both failures", err)
+	assert.Contains(t, err.Error(), "fallback store", "Put: want both failures")
+	assert.Empty(t, warns, "warnings: want none, the error says it all")
 }
 
 func TestFallback_putCancelled(t *testing.T) {
@@ -124,12 +114,9 @@ func TestFallback_putCancelled(t *testing.T) {
 	s, _ := secondaryFile(t)
 	r, _ := newMiniRedis(t)
 	fb := &Fallback{Primary: r, Secondary: s, Warn: warnings(&warns)}
-	if err := fb.Put(ctx, rec("r1", t0)); !errors.Is(err, context.Canceled) {
-		t.Errorf("Put = %v, want context.Canceled", err)
-	}
-	if has(t, s, "r1") || len(warns) != 0 {
-		t.Errorf("a cancelled Put fell back (warnings %q)", warns)
-	}
+	assert.ErrorIs(t, fb.Put(ctx, rec("r1", t0)), context.Canceled, "Put")
+	assert.False(t, has(t, s, "r1"), "a cancelled Put fell back")
+	assert.Empty(t, warns, "a cancelled Put fell back")
 }
 
 // TestFallback_primaryComesBack stops the primary Redis and restarts it: saves
@@ -152,37 +139,26 @@ func TestFallback_primaryComesBack(t *testing.T) {
 		{"stopped", mr.Close, "r2", false, 1},
 		{"still stopped", func() {}, "r3", false, 2},
 		{"restarted", func() {
-			if err := mr.Restart(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, mr.Restart())
 		}, "r4", true, 2},
 	}
 	for i, st := range steps {
 		st.do()
-		if err := fb.Put(t.Context(), rec(st.id, at(i))); err != nil {
-			t.Fatalf("%s: Put(%s): %v", st.name, st.id, err)
-		}
-		if got := mr.Exists("api_load_test:results:" + st.id); got != st.inRedis {
-			t.Errorf("%s: %s in redis = %v, want %v", st.name, st.id, got, st.inRedis)
-		}
-		if got := has(t, s, st.id); got == st.inRedis {
-			t.Errorf("%s: %s in file store = %v, want %v", st.name, st.id, got, !st.inRedis)
-		}
-		if len(warns) != st.wantWarns {
-			t.Errorf("%s: %d warnings %q, want %d", st.name, len(warns), warns, st.wantWarns)
-		}
+		require.NoError(t, fb.Put(t.Context(), rec(st.id, at(i))), "%s: Put(%s)", st.name, st.id)
+		assert.Equal(t, st.inRedis, mr.Exists("api_load_test:results:"+st.id), "%s: %s in redis", st.name, st.id)
+		assert.Equal(t, !st.inRedis, has(t, s, st.id), "%s: %s in file store", st.name, st.id)
+		assert.Len(t, warns, st.wantWarns, "%s: warnings", st.name)
 	}
-	if len(warns) > 0 && !strings.Contains(warns[0], r.String()) {
-		t.Errorf("warning %q does not name the primary %s", warns[0], r)
+	if len(warns) > 0 {
+		assert.Contains(t, warns[0], r.String(), "the warning must name the primary")
 	}
 	// Everything is readable through the fallback, newest first.
 	if diff := cmp.Diff([]string{"r4", "r3", "r2", "r1"}, collect(t, fb, 0)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
 	for _, id := range []string{"r1", "r2", "r3", "r4"} {
-		if _, err := fb.Get(t.Context(), id); err != nil {
-			t.Errorf("Get(%s): %v", id, err)
-		}
+		_, err := fb.Get(t.Context(), id)
+		assert.NoError(t, err, "Get(%s)", id)
 	}
 }
 
@@ -209,20 +185,14 @@ func TestFallback_get(t *testing.T) {
 			s, _ := secondaryFile(t, tt.secondary...)
 			fb := &Fallback{Primary: tt.primary(t), Secondary: s, Warn: warnings(&warns)}
 			got, err := fb.Get(t.Context(), tt.id)
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Fatalf("Get(%s): %v", tt.id, err)
-			case tt.wantErr == "" && got.ID != tt.id:
-				t.Errorf("Get(%s) = %+v", tt.id, got)
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Errorf("Get(%s) = %v, want an error containing %q", tt.id, err, tt.wantErr)
+			if tt.wantErr == "" {
+				require.NoError(t, err, "Get(%s)", tt.id)
+				assert.Equal(t, tt.id, got.ID, "Get(%s) = %+v", tt.id, got)
+			} else {
+				assert.ErrorContains(t, err, tt.wantErr, "Get(%s)", tt.id)
+				assert.Equal(t, tt.wantNotFound, errors.Is(err, ErrNotFound), "errors.Is(%v, ErrNotFound)", err)
 			}
-			if tt.wantErr != "" && errors.Is(err, ErrNotFound) != tt.wantNotFound {
-				t.Errorf("errors.Is(%v, ErrNotFound) = %v, want %v", err, !tt.wantNotFound, tt.wantNotFound)
-			}
-			if len(warns) != tt.wantWarns {
-				t.Errorf("warnings %q, want %d", warns, tt.wantWarns)
-			}
+			assert.Len(t, warns, tt.wantWarns, "warnings")
 		})
 	}
 }
@@ -272,13 +242,9 @@ func TestFallback_recent(t *testing.T) {
 			if diff := cmp.Diff(tt.want, collect(t, fb, tt.n)); diff != "" {
 				t.Errorf("Recent (-want +got):\n%s", diff)
 			}
-			if len(warns) != len(tt.wantWarns) {
-				t.Fatalf("warnings %q, want %d", warns, len(tt.wantWarns))
-			}
+			require.Len(t, warns, len(tt.wantWarns), "warnings")
 			for i, want := range tt.wantWarns {
-				if !strings.Contains(warns[i], want) {
-					t.Errorf("warning %q does not contain %q", warns[i], want)
-				}
+				assert.Contains(t, warns[i], want, "warning %d", i)
 			}
 		})
 	}
@@ -287,25 +253,16 @@ func TestFallback_recent(t *testing.T) {
 func TestFallback_recentBothDown(t *testing.T) {
 	var warns []string
 	fb := &Fallback{Primary: down{}, Secondary: down{}, Warn: warnings(&warns)}
-	err := fb.Recent(t.Context(), func(Record) bool { t.Error("fn called"); return true })
-	if err == nil || strings.Count(err.Error(), "connection refused") != 2 {
-		t.Errorf("Recent = %v, want both failures", err)
-	}
-	if len(warns) != 0 {
-		t.Errorf("warnings %q, want none: the error says it all", warns)
-	}
+	err := fb.Recent(t.Context(), func(Record) bool { assert.Fail(t, "fn called"); return true })
+	require.Error(t, err, "Recent")
+	assert.Equal(t, 2, strings.Count(err.Error(), "connection refused"), "Recent = %v, want both failures", err)
+	assert.Empty(t, warns, "warnings: want none, the error says it all")
 }
 
 func TestFallback_describe(t *testing.T) {
 	s, f := secondaryFile(t)
 	fb := &Fallback{Primary: down{}, Secondary: s}
-	if want := "redis://u@10.0.0.7:6379/0 (fallback file://" + f.dir + ")"; fb.String() != want {
-		t.Errorf("String() = %q, want %q", fb.String(), want)
-	}
-	if want := "api_load_test:results:a (or " + f.Key("a") + ")"; fb.Key("a") != want {
-		t.Errorf("Key(a) = %q, want %q", fb.Key("a"), want)
-	}
-	if err := fb.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
+	assert.Equal(t, "redis://u@10.0.0.7:6379/0 (fallback file://"+f.dir+")", fb.String(), "String()")
+	assert.Equal(t, "api_load_test:results:a (or "+f.Key("a")+")", fb.Key("a"), "Key(a)")
+	assert.NoError(t, fb.Close(), "Close")
 }

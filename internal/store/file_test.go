@@ -2,17 +2,17 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFile_badIDs(t *testing.T) {
@@ -31,16 +31,12 @@ func TestFile_badIDs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _ := newTestFile(t)
 			err := f.Put(t.Context(), Record{ID: tt.id, StartedAt: t0, Data: []byte("{}")})
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Put(%q) = %v, want an error containing %s", tt.id, err, tt.want)
-			}
+			assert.ErrorContains(t, err, tt.want, "Put(%q)", tt.id)
 			_, err = f.Get(t.Context(), tt.id)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || errors.Is(err, ErrNotFound) {
-				t.Errorf("Get(%q) = %v, want an error containing %s, not ErrNotFound", tt.id, err, tt.want)
-			}
-			if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
-				t.Errorf("directory has %d entries after a rejected Put, want none", len(ents))
-			}
+			assert.ErrorContains(t, err, tt.want, "Get(%q)", tt.id)
+			assert.NotErrorIs(t, err, ErrNotFound, "Get(%q)", tt.id)
+			ents, _ := os.ReadDir(f.dir)
+			assert.Empty(t, ents, "directory entries after a rejected Put")
 		})
 	}
 }
@@ -55,21 +51,16 @@ func TestFile_startTimeOutOfRange(t *testing.T) {
 	} {
 		f, _ := newTestFile(t)
 		err := f.Put(t.Context(), Record{ID: "r1", StartedAt: at, Data: []byte("{}")})
-		if err == nil || !strings.Contains(err.Error(), "put r1: start time ") {
-			t.Errorf("Put at %v = %v, want an error naming the start time", at, err)
-		}
-		if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
-			t.Errorf("Put at %v left %d files, want none", at, len(ents))
-		}
+		assert.ErrorContains(t, err, "put r1: start time ", "Put at %v: want an error naming the start time", at)
+		ents, _ := os.ReadDir(f.dir)
+		assert.Empty(t, ents, "files left by a Put at %v", at)
 	}
 	f, _ := newTestFile(t)
 	edge := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
-	if err := f.Put(t.Context(), Record{ID: "r2", StartedAt: edge, Data: []byte("{}")}); err != nil {
-		t.Fatal(err)
-	}
-	if rec, err := f.Get(t.Context(), "r2"); err != nil || !rec.StartedAt.Equal(edge) {
-		t.Errorf("Get = %v, %v; want the record started at %v", rec.StartedAt, err, edge)
-	}
+	require.NoError(t, f.Put(t.Context(), Record{ID: "r2", StartedAt: edge, Data: []byte("{}")}))
+	rec, err := f.Get(t.Context(), "r2")
+	require.NoError(t, err, "Get")
+	assert.True(t, rec.StartedAt.Equal(edge), "Get: StartedAt %v, want %v", rec.StartedAt, edge)
 }
 
 func TestFile_layout(t *testing.T) {
@@ -80,34 +71,21 @@ func TestFile_layout(t *testing.T) {
 
 	want := filepath.Join(f.dir, "api_load_test_ws.20250102T020405.678901234Z.01JDXQ3V.json")
 	ents, err := os.ReadDir(f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ents) != 1 || filepath.Join(f.dir, ents[0].Name()) != want {
-		t.Fatalf("directory holds %v, want just %s", ents, want)
-	}
-	if data, _ := os.ReadFile(want); string(data) != `{"a":1}` {
-		t.Errorf("file holds %q, want the record's Data", data)
-	}
-	if info, _ := os.Stat(want); !info.ModTime().Equal(f.Now()) || info.Mode().Perm() != 0o600 {
-		t.Errorf("file mtime %v mode %v, want the save time %v and 0600", info.ModTime(), info.Mode(), f.Now())
-	}
-	if got := f.Key("01JDXQ3V"); got != want {
-		t.Errorf("Key of a stored id = %q, want %q", got, want)
-	}
-	if got, want := f.Key("nope"), filepath.Join(f.dir, "api_load_test_ws.*.nope.json"); got != want {
-		t.Errorf("Key of a missing id = %q, want %q", got, want)
-	}
+	require.NoError(t, err)
+	require.Len(t, ents, 1, "directory holds %v, want just %s", ents, want)
+	require.Equal(t, want, filepath.Join(f.dir, ents[0].Name()), "the one file")
+	data, _ := os.ReadFile(want)
+	assert.Equal(t, `{"a":1}`, string(data), "file holds the record's Data")
+	info, err := os.Stat(want)
+	require.NoError(t, err)
+	assert.True(t, info.ModTime().Equal(f.Now()), "file mtime %v, want the save time %v", info.ModTime(), f.Now())
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "file mode")
+	assert.Equal(t, want, f.Key("01JDXQ3V"), "Key of a stored id")
+	assert.Equal(t, filepath.Join(f.dir, "api_load_test_ws.*.nope.json"), f.Key("nope"), "Key of a missing id")
 	got, err := f.Get(t.Context(), "01JDXQ3V")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.StartedAt.Equal(start) {
-		t.Errorf("Get StartedAt = %v, want %v (to the ns)", got.StartedAt, start)
-	}
-	if u := "file://" + f.dir; f.String() != u {
-		t.Errorf("String() = %q, want %q", f.String(), u)
-	}
+	require.NoError(t, err)
+	assert.True(t, got.StartedAt.Equal(start), "Get StartedAt = %v, want %v (to the ns)", got.StartedAt, start)
+	assert.Equal(t, "file://"+f.dir, f.String(), "String()")
 }
 
 // TestFile_foreignFiles checks that files that are not this prefix's records are
@@ -125,18 +103,14 @@ func TestFile_foreignFiles(t *testing.T) {
 		"api_load_test.20250102T020405.678901234Z..json",     // no id
 	}
 	for _, name := range foreign {
-		if err := os.WriteFile(filepath.Join(f.dir, name), []byte("{}"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(f.dir, name), []byte("{}"), 0o600))
 	}
 	put(t, f, rec("a", at(1)), rec("b", at(2)))
 	if diff := cmp.Diff([]string{"b"}, collect(t, f, 0)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
 	for _, name := range foreign {
-		if _, err := os.Stat(filepath.Join(f.dir, name)); err != nil {
-			t.Errorf("foreign file %s: %v", name, err)
-		}
+		assert.FileExists(t, filepath.Join(f.dir, name), "foreign file")
 	}
 }
 
@@ -146,24 +120,18 @@ func TestFile_twoVersions(t *testing.T) {
 	f, _ := newTestFile(t)
 	put(t, f, rec("a", at(1)), rec("b", at(2)))
 	older, err := os.ReadFile(f.Key("a"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	put(t, f, Record{ID: "a", StartedAt: at(3), Data: []byte("newer")})
 	// Put the older version back, as if the second Put had not trimmed yet.
 	name := filepath.Join(f.dir, "api_load_test."+at(1).Format(stampLayout)+".a.json")
-	if err := os.WriteFile(name, older, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(name, f.Now(), f.Now()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(name, older, 0o600))
+	require.NoError(t, os.Chtimes(name, f.Now(), f.Now()))
 	if diff := cmp.Diff([]string{"a", "b"}, collect(t, f, 0)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
-	if got, err := f.Get(t.Context(), "a"); err != nil || string(got.Data) != "newer" {
-		t.Errorf("Get(a) = %q, %v; want the newer version", got.Data, err)
-	}
+	got, err := f.Get(t.Context(), "a")
+	require.NoError(t, err, "Get(a)")
+	assert.Equal(t, "newer", string(got.Data), "Get(a): want the newer version")
 }
 
 func TestFile_expiredFilesAreDeleted(t *testing.T) {
@@ -182,28 +150,20 @@ func TestFile_expiredFilesAreDeleted(t *testing.T) {
 			clk.Add(DefaultTTL)
 			tt.meet(t, f)
 			matches, _ := filepath.Glob(filepath.Join(f.dir, "*.old.json"))
-			if len(matches) != 0 {
-				t.Errorf("expired file still there: %v", matches)
-			}
+			assert.Empty(t, matches, "expired file still there")
 		})
 	}
 }
 
 func TestFile_directoryRemoved(t *testing.T) {
 	f, _ := newTestFile(t)
-	if err := os.RemoveAll(f.dir); err != nil {
-		t.Fatal(err)
-	}
-	if got := collect(t, f, 0); len(got) != 0 {
-		t.Errorf("Recent on a missing directory = %v, want nothing", got)
-	}
-	if _, err := f.Get(t.Context(), "a"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Get on a missing directory = %v, want ErrNotFound", err)
-	}
+	require.NoError(t, os.RemoveAll(f.dir))
+	assert.Empty(t, collect(t, f, 0), "Recent on a missing directory")
+	_, err := f.Get(t.Context(), "a")
+	assert.ErrorIs(t, err, ErrNotFound, "Get on a missing directory")
 	put(t, f, rec("a", t0))
-	if _, err := f.Get(t.Context(), "a"); err != nil {
-		t.Errorf("Get after Put recreated the directory: %v", err)
-	}
+	_, err = f.Get(t.Context(), "a")
+	assert.NoError(t, err, "Get after the Put that recreated the directory")
 }
 
 func TestFile_cancelledContext(t *testing.T) {
@@ -212,15 +172,10 @@ func TestFile_cancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	ctxErr := context.Canceled
-	if err := f.Put(ctx, rec("b", t0)); !errors.Is(err, ctxErr) {
-		t.Errorf("Put = %v, want %v", err, ctxErr)
-	}
-	if _, err := f.Get(ctx, "a"); !errors.Is(err, ctxErr) {
-		t.Errorf("Get = %v, want %v", err, ctxErr)
-	}
-	if err := f.Recent(ctx, func(Record) bool { return true }); !errors.Is(err, ctxErr) {
-		t.Errorf("Recent = %v, want %v", err, ctxErr)
-	}
+	assert.ErrorIs(t, f.Put(ctx, rec("b", t0)), ctxErr, "Put")
+	_, err := f.Get(ctx, "a")
+	assert.ErrorIs(t, err, ctxErr, "Get")
+	assert.ErrorIs(t, f.Recent(ctx, func(Record) bool { return true }), ctxErr, "Recent")
 }
 
 // TestFile_separateInstances saves from many goroutines, each with its own
@@ -256,9 +211,7 @@ func TestFile_separateInstances(t *testing.T) {
 			wg.Wait()
 			close(errs)
 			for err := range errs {
-				if err != nil {
-					t.Errorf("Put: %v", err)
-				}
+				assert.NoError(t, err, "Put")
 			}
 			checkNewest(t, dir, tt.writers, tt.each, tt.maxRecent)
 		})
@@ -277,31 +230,23 @@ func checkNewest(t *testing.T, dir string, writers, each, maxRecent int) {
 		want = want[:maxRecent]
 	}
 	f, err := NewFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []string
 	err = f.Recent(t.Context(), func(r Record) bool {
-		if string(r.Data) != `{"id":"`+r.ID+`"}` {
-			t.Errorf("record %s holds %q", r.ID, r.Data)
-		}
+		assert.Equal(t, `{"id":"`+r.ID+`"}`, string(r.Data), "record %s", r.ID)
 		got = append(got, r.ID)
 		return true
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records after concurrent saves (-want +got):\n%s", diff)
 	}
 	ents, _ := os.ReadDir(dir)
-	if len(ents) != len(want) {
-		names := make([]string, len(ents))
-		for i, e := range ents {
-			names[i] = e.Name()
-		}
-		t.Errorf("directory holds %d entries, want %d: %v", len(ents), len(want), names)
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
 	}
+	assert.Len(t, names, len(want), "directory entries")
 }
 
 func TestFile_recentStopsEarlyReadsLess(t *testing.T) {
@@ -309,31 +254,20 @@ func TestFile_recentStopsEarlyReadsLess(t *testing.T) {
 	put(t, f, rec("a", at(1)), rec("b", at(2)), rec("c", at(3)))
 	// A corrupt (unreadable) older file must not matter when the caller stops before it.
 	path := f.Key("a")
-	if err := os.Chmod(path, 0); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Chmod(path, 0))
 	if os.Geteuid() == 0 {
 		// root reads anything: make "a" a directory instead, which ReadFile refuses.
-		if err := os.Remove(path); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Mkdir(path, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, f.Now(), f.Now()); err != nil { // saved "now": not expired
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Remove(path))
+		require.NoError(t, os.Mkdir(path, 0o700))
+		require.NoError(t, os.Chtimes(path, f.Now(), f.Now())) // saved "now": not expired
 	}
 	if diff := cmp.Diff([]string{"c", "b"}, collect(t, f, 2)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
 	err := f.Recent(t.Context(), func(Record) bool { return true })
-	if err == nil || !strings.Contains(err.Error(), path) {
-		t.Errorf("Recent over an unreadable file = %v, want an error naming %s", err, path)
-	}
-	if got := slices.Collect(func(yield func(string) bool) {
+	assert.ErrorContains(t, err, path, "Recent over an unreadable file must name it")
+	got := slices.Collect(func(yield func(string) bool) {
 		_ = f.Recent(t.Context(), func(r Record) bool { return yield(r.ID) })
-	}); len(got) != 2 {
-		t.Errorf("Recent yielded %v before failing, want c and b", got)
-	}
+	})
+	assert.Equal(t, []string{"c", "b"}, got, "Recent yielded before failing")
 }

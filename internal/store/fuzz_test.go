@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/secret"
 )
 
@@ -28,9 +31,7 @@ func openSafely(t *testing.T, rawURL string) (err error, opened bool) {
 	}
 	b, err := Open(rawURL)
 	if err == nil {
-		if cerr := b.Close(); cerr != nil {
-			t.Errorf("Close of Open(%q): %v", rawURL, cerr)
-		}
+		assert.NoError(t, b.Close(), "Close of Open(%q)", rawURL)
 	}
 	return err, true
 }
@@ -67,13 +68,10 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		msg := err.Error()
-		if want := "store " + strconv.Quote(secret.URL(raw)); !strings.HasPrefix(msg, want) {
-			t.Errorf("Open(%q) error %q does not start with %s", raw, msg, want)
-		}
+		want := "store " + strconv.Quote(secret.URL(raw))
+		assert.True(t, strings.HasPrefix(msg, want), "Open(%q) error %q does not start with %s", raw, msg, want)
 		for _, pw := range secretsIn(raw) {
-			if strings.Contains(msg, pw) {
-				t.Errorf("Open(%q) error shows the secret %q: %s", raw, pw, msg)
-			}
+			assert.NotContains(t, msg, pw, "Open(%q) error shows the secret", raw)
 		}
 	})
 }
@@ -127,11 +125,9 @@ func FuzzOpenFile(f *testing.F) {
 			return
 		}
 		defer b.Close()
-		if err := b.Put(t.Context(), Record{ID: "r1", Data: []byte("{}")}); err != nil {
-			t.Fatalf("Open(%q): Put: %v", raw, err)
-		}
-		if rec, err := b.Get(t.Context(), "r1"); err != nil || string(rec.Data) != "{}" {
-			t.Fatalf("Open(%q): Get = %q, %v", raw, rec.Data, err)
-		}
+		require.NoError(t, b.Put(t.Context(), Record{ID: "r1", Data: []byte("{}")}), "Open(%q): Put", raw)
+		rec, err := b.Get(t.Context(), "r1")
+		require.NoError(t, err, "Open(%q): Get", raw)
+		assert.Equal(t, "{}", string(rec.Data), "Open(%q): Get", raw)
 	})
 }

@@ -6,17 +6,17 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/secret"
 	"github.com/apiload/apiload/internal/testredis"
@@ -34,14 +34,12 @@ var nonKeyChars = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 func openTestRedis(t *testing.T, url string) *Redis {
 	t.Helper()
 	b, err := Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r, ok := b.(*Redis)
 	if !ok {
 		b.Close()
-		t.Fatalf("Open(%q) = %T, want *Redis", secret.URL(url), b)
 	}
+	require.True(t, ok, "Open(%q) = %T, want *Redis", secret.URL(url), b)
 	r.Prefix = fmt.Sprintf("apiload_test:%s:%d:%d", nonKeyChars.ReplaceAllString(t.Name(), "_"), os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {
 		defer r.Close()
@@ -74,9 +72,7 @@ func TestRedisIntegration_roundTrip(t *testing.T) {
 			r := openTestRedis(t, url)
 			put(t, r, tt.rec)
 			got, err := r.Get(t.Context(), tt.rec.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if diff := cmp.Diff(tt.rec, got, equalBytes); diff != "" {
 				t.Errorf("Get (-want +got):\n%s", diff)
 			}
@@ -84,9 +80,8 @@ func TestRedisIntegration_roundTrip(t *testing.T) {
 				t.Errorf("Recent (-want +got):\n%s", diff)
 			}
 			_, err = r.Get(t.Context(), "missing")
-			if !errors.Is(err, ErrNotFound) || errors.Is(err, redis.Nil) {
-				t.Errorf("Get(missing) = %v, want ErrNotFound and no redis.Nil", err)
-			}
+			assert.ErrorIs(t, err, ErrNotFound, "Get(missing)")
+			assert.NotErrorIs(t, err, redis.Nil, "Get(missing)")
 		})
 	}
 }
@@ -108,15 +103,12 @@ func TestRedisIntegration_ttl(t *testing.T) {
 			r.TTL = tt.ttl
 			put(t, r, rec("a", t0))
 			got, err := r.client.PTTL(t.Context(), r.Key("a")).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got <= 0 || got > tt.wantMax || got < tt.wantMax-time.Minute {
-				t.Errorf("PTTL %s = %v, want > 0 and <= %v", r.Key("a"), got, tt.wantMax)
-			}
-			if ttl, _ := r.client.TTL(t.Context(), r.indexKey()).Result(); ttl != -1 {
-				t.Errorf("TTL %s = %v, want -1 (no expiry)", r.indexKey(), ttl)
-			}
+			require.NoError(t, err)
+			assert.Positive(t, got, "PTTL %s", r.Key("a"))
+			assert.LessOrEqual(t, got, tt.wantMax, "PTTL %s", r.Key("a"))
+			assert.GreaterOrEqual(t, got, tt.wantMax-time.Minute, "PTTL %s", r.Key("a"))
+			ttl, _ := r.client.TTL(t.Context(), r.indexKey()).Result()
+			assert.Equal(t, time.Duration(-1), ttl, "TTL %s: want -1 (no expiry)", r.indexKey())
 		})
 	}
 }
@@ -126,9 +118,7 @@ func TestRedisIntegration_trim(t *testing.T) {
 	r.MaxRecent = 3
 	put(t, r, rec("e", at(5)), rec("a", at(1)), rec("d", at(4)), rec("b", at(2)), rec("c", at(3)), rec("f", at(6)))
 	members, err := r.client.ZRevRange(t.Context(), r.indexKey(), 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff([]string{"f", "e", "d"}, members); diff != "" {
 		t.Errorf("ZREVRANGE %s (-want +got):\n%s", r.indexKey(), diff)
 	}
@@ -150,9 +140,7 @@ func TestRedisIntegration_recentPrunes(t *testing.T) {
 			live = append(live, id)
 			continue
 		}
-		if err := r.client.PExpire(t.Context(), r.Key(id), time.Millisecond).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.client.PExpire(t.Context(), r.Key(id), time.Millisecond).Err())
 	}
 	waitGone(t, r)
 	slices.Reverse(live)
@@ -174,14 +162,12 @@ func waitGone(t *testing.T, r *Redis) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		keys, err := r.client.Keys(t.Context(), r.Prefix+":results:*").Result()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if len(keys) == 4 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("values did not expire: %v", keys)
+			require.FailNow(t, "values did not expire", "keys %v", keys)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -210,26 +196,17 @@ func TestRedisIntegration_fallback(t *testing.T) {
 	}
 	for i, st := range steps {
 		st.do()
-		if err := fb.Put(t.Context(), rec(st.id, at(i))); err != nil {
-			t.Fatalf("%s: Put(%s): %v", st.name, st.id, err)
-		}
-		if len(warns) != st.wantWarns {
-			t.Fatalf("%s: %d warnings %q, want %d", st.name, len(warns), warns, st.wantWarns)
-		}
-		if got := has(t, f, st.id); got == st.inRedis {
-			t.Errorf("%s: %s in file store = %v, want %v", st.name, st.id, got, !st.inRedis)
-		}
+		require.NoError(t, fb.Put(t.Context(), rec(st.id, at(i))), "%s: Put(%s)", st.name, st.id)
+		require.Len(t, warns, st.wantWarns, "%s: warnings", st.name)
+		assert.Equal(t, !st.inRedis, has(t, f, st.id), "%s: %s in file store", st.name, st.id)
 		if !st.inRedis {
 			continue
 		}
-		if _, err := r.Get(t.Context(), st.id); err != nil {
-			t.Errorf("%s: %s not in redis: %v", st.name, st.id, err)
-		}
+		_, err := r.Get(t.Context(), st.id)
+		assert.NoError(t, err, "%s: %s not in redis", st.name, st.id)
 	}
 	for _, want := range []string{"store " + srv.URL(0) + " failed (", "connection refused", "saved run r2 to " + f.Key("r2") + " instead"} {
-		if !strings.Contains(warns[0], want) {
-			t.Errorf("warning %q does not contain %q", warns[0], want)
-		}
+		assert.Contains(t, warns[0], want, "warning")
 	}
 	// The restarted server is empty (--save ""): r1 went with the old one.
 	if diff := cmp.Diff([]string{"r3", "r2"}, collect(t, fb, 0)); diff != "" {
@@ -254,10 +231,9 @@ func TestRedisIntegration_fallbackReads(t *testing.T) {
 	if diff := cmp.Diff([]string{"f1"}, collect(t, fb, 0)); diff != "" {
 		t.Errorf("Recent with redis down (-want +got):\n%s", diff)
 	}
-	if _, err := fb.Get(t.Context(), "f1"); err != nil {
-		t.Errorf("Get(f1) with redis down: %v", err)
-	}
-	if len(warns) != 2 || !strings.Contains(warns[0], "listing runs from "+f.String()+" only") {
-		t.Errorf("warnings %q, want one for Recent and one for Get", warns)
+	_, err := fb.Get(t.Context(), "f1")
+	assert.NoError(t, err, "Get(f1) with redis down")
+	if assert.Len(t, warns, 2, "warnings: want one for Recent and one for Get") {
+		assert.Contains(t, warns[0], "listing runs from "+f.String()+" only", "the warning for Recent")
 	}
 }

@@ -1,15 +1,15 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRedis_layout(t *testing.T) {
@@ -33,33 +33,23 @@ func TestRedis_layout(t *testing.T) {
 			start := time.Date(2025, 1, 2, 3, 4, 5, 678_900_000, time.UTC)
 			put(t, r, Record{ID: "01JDXQ3V", StartedAt: start, Data: []byte(`{"a":1}`)})
 
-			if got := r.Key("01JDXQ3V"); got != tt.wantKey {
-				t.Errorf("Key = %q, want %q", got, tt.wantKey)
-			}
+			assert.Equal(t, tt.wantKey, r.Key("01JDXQ3V"), "Key")
 			keys := mr.Keys()
 			if diff := cmp.Diff([]string{tt.wantIndex, tt.wantKey}, keys); diff != "" {
 				t.Errorf("keys in redis (-want +got):\n%s", diff)
 			}
-			if got, _ := mr.Get(tt.wantKey); got != `{"a":1}` {
-				t.Errorf("GET %s = %q, want the record's Data", tt.wantKey, got)
-			}
-			if got := mr.TTL(tt.wantKey); got != tt.wantTTL {
-				t.Errorf("TTL %s = %v, want %v", tt.wantKey, got, tt.wantTTL)
-			}
-			if got := mr.TTL(tt.wantIndex); got != 0 {
-				t.Errorf("TTL %s = %v, want none: the index lives on, pruned on read", tt.wantIndex, got)
-			}
+			data, _ := mr.Get(tt.wantKey)
+			assert.Equal(t, `{"a":1}`, data, "GET %s: want the record's Data", tt.wantKey)
+			assert.Equal(t, tt.wantTTL, mr.TTL(tt.wantKey), "TTL %s", tt.wantKey)
+			assert.Zero(t, mr.TTL(tt.wantIndex), "TTL %s: want none, the index lives on, pruned on read", tt.wantIndex)
 			score, err := mr.ZScore(tt.wantIndex, "01JDXQ3V")
-			if err != nil || score != float64(start.UnixMilli()) {
-				t.Errorf("ZSCORE %s 01JDXQ3V = %v, %v; want %d (unix ms)", tt.wantIndex, score, err, start.UnixMilli())
+			if assert.NoError(t, err, "ZSCORE %s 01JDXQ3V", tt.wantIndex) {
+				assert.Equal(t, float64(start.UnixMilli()), score, "ZSCORE %s 01JDXQ3V: want the start in unix ms", tt.wantIndex)
 			}
 			got, err := r.Get(t.Context(), "01JDXQ3V")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := start.Truncate(time.Millisecond); !got.StartedAt.Equal(want) {
-				t.Errorf("Get StartedAt = %v, want %v (to the ms)", got.StartedAt, want)
-			}
+			require.NoError(t, err)
+			want := start.Truncate(time.Millisecond)
+			assert.True(t, got.StartedAt.Equal(want), "Get StartedAt = %v, want %v (to the ms)", got.StartedAt, want)
 		})
 	}
 }
@@ -100,9 +90,7 @@ func TestRedis_recentPrunes(t *testing.T) {
 				t.Errorf("Recent (-want +got):\n%s", diff)
 			}
 			members, err := mr.ZMembers("api_load_test:recent")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			slices.Reverse(members)
 			if diff := cmp.Diff(wantLive, members); diff != "" {
 				t.Errorf("index after Recent (-want +got):\n%s", diff)
@@ -122,9 +110,8 @@ func TestRedis_recentStopsEarlyPrunesLess(t *testing.T) {
 	if diff := cmp.Diff([]string{"f"}, collect(t, r, 1)); diff != "" {
 		t.Errorf("Recent (-want +got):\n%s", diff)
 	}
-	if n, _ := mr.ZMembers("api_load_test:recent"); len(n) != 6 {
-		t.Errorf("index has %v, want all 6 ids: the expired ones were not met yet", n)
-	}
+	members, _ := mr.ZMembers("api_load_test:recent")
+	assert.Len(t, members, 6, "index: want all 6 ids, the expired ones were not met yet")
 }
 
 func TestRedis_errorsNameTheKey(t *testing.T) {
@@ -144,12 +131,8 @@ func TestRedis_errorsNameTheKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error = %v, want it to contain %s", err, tt.want)
-			}
-			if errors.Is(err, ErrNotFound) {
-				t.Errorf("error %q wraps ErrNotFound: the server is down, not the record", err)
-			}
+			require.ErrorContains(t, err, tt.want)
+			assert.NotErrorIs(t, err, ErrNotFound, "the server is down, not the record")
 		})
 	}
 }
@@ -173,21 +156,12 @@ func TestRedis_String(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRedis(redis.NewClient(&tt.opts))
 			defer r.Close()
-			if got := r.String(); got != tt.want {
-				t.Errorf("String() = %q, want %q", got, tt.want)
-			}
-			if got := r.DirName(); got != tt.wantDir {
-				t.Errorf("DirName() = %q, want %q", got, tt.wantDir)
-			}
+			assert.Equal(t, tt.want, r.String(), "String()")
+			assert.Equal(t, tt.wantDir, r.DirName(), "DirName()")
 		})
 	}
 }
 
 func TestNewRedis_nilPanics(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("NewRedis(nil) did not panic")
-		}
-	}()
-	NewRedis(nil)
+	assert.Panics(t, func() { NewRedis(nil) })
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestOpen(t *testing.T) {
@@ -30,28 +31,20 @@ func TestOpen(t *testing.T) {
 		{"redis timeout option", "redis://u:secret@h:1/2?timeout=500ms", "redis://u@h:1/2", redisTimeouts(500*time.Millisecond, 500*time.Millisecond)},
 		{"redis timeout and dial_timeout", "redis://h:1/2?dial_timeout=3s&timeout=1m", "redis://h:1/2", redisTimeouts(time.Minute, 3*time.Second)},
 		{"file", "file://" + dir, "file://" + dir, func(t *testing.T, b Backend) {
-			f, ok := b.(*File)
-			if !ok || f.dir != dir {
-				t.Fatalf("Open = %#v, want *File in %s", b, dir)
-			}
+			require.IsType(t, (*File)(nil), b, "Open")
+			assert.Equal(t, dir, b.(*File).dir, "the file store's directory")
 		}},
 		{"file on localhost", "file://localhost" + dir, "file://" + dir, nil},
 		{"none", "none", "none", func(t *testing.T, b Backend) {
-			if _, ok := b.(Nop); !ok {
-				t.Fatalf("Open = %#v, want Nop", b)
-			}
+			assert.IsType(t, Nop{}, b, "Open")
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := Open(tt.url)
-			if err != nil {
-				t.Fatalf("Open(%q): %v", tt.url, err)
-			}
+			require.NoError(t, err, "Open(%q)", tt.url)
 			defer b.Close()
-			if got := b.String(); got != tt.wantDesc {
-				t.Errorf("Open(%q).String() = %q, want %q", tt.url, got, tt.wantDesc)
-			}
+			assert.Equal(t, tt.wantDesc, b.String(), "Open(%q).String()", tt.url)
 			if tt.check != nil {
 				tt.check(t, b)
 			}
@@ -63,15 +56,12 @@ func TestOpen(t *testing.T) {
 func redisOpts(user, pass string, db int, tls bool) func(*testing.T, Backend) {
 	return func(t *testing.T, b Backend) {
 		t.Helper()
-		r, ok := b.(*Redis)
-		if !ok {
-			t.Fatalf("Open = %T, want *Redis", b)
-		}
-		o := r.client.(*redis.Client).Options()
-		if o.Username != user || o.Password != pass || o.DB != db || (o.TLSConfig != nil) != tls {
-			t.Errorf("options: user %q pass %q db %d tls %v; want %q %q %d %v",
-				o.Username, o.Password, o.DB, o.TLSConfig != nil, user, pass, db, tls)
-		}
+		require.IsType(t, (*Redis)(nil), b, "Open")
+		o := b.(*Redis).client.(*redis.Client).Options()
+		assert.Equal(t, user, o.Username, "options: user")
+		assert.Equal(t, pass, o.Password, "options: password")
+		assert.Equal(t, db, o.DB, "options: db")
+		assert.Equal(t, tls, o.TLSConfig != nil, "options: TLS")
 	}
 }
 
@@ -80,23 +70,18 @@ func redisOpts(user, pass string, db int, tls bool) func(*testing.T, Backend) {
 func redisTimeouts(timeout, dial time.Duration) func(*testing.T, Backend) {
 	return func(t *testing.T, b Backend) {
 		t.Helper()
-		r, ok := b.(*Redis)
-		if !ok {
-			t.Fatalf("Open = %T, want *Redis", b)
-		}
+		require.IsType(t, (*Redis)(nil), b, "Open")
+		r := b.(*Redis)
 		o := r.client.(*redis.Client).Options()
-		if r.Timeout != timeout || o.DialTimeout != dial || !o.ContextTimeoutEnabled {
-			t.Errorf("Timeout %v, DialTimeout %v, ContextTimeoutEnabled %v; want %v, %v, true",
-				r.Timeout, o.DialTimeout, o.ContextTimeoutEnabled, timeout, dial)
-		}
+		assert.Equal(t, timeout, r.Timeout, "Timeout")
+		assert.Equal(t, dial, o.DialTimeout, "DialTimeout")
+		assert.True(t, o.ContextTimeoutEnabled, "ContextTimeoutEnabled")
 	}
 }
 
 func TestOpen_errors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	tests := []struct {
 		name string
 		url  string
@@ -128,31 +113,25 @@ func TestOpen_errors(t *testing.T) {
 			b, err := Open(tt.url)
 			if err == nil {
 				b.Close()
-				t.Fatalf("Open(%q) = %s, want an error", tt.url, b)
 			}
+			require.Error(t, err, "Open(%q) = %v, want an error", tt.url, b)
 			got := err.Error()
-			if want, ok := strings.CutSuffix(tt.want, "..."); ok && !strings.HasPrefix(got, want) || !ok && !strings.HasPrefix(got, tt.want) {
-				t.Errorf("Open(%q) error:\n got %s\nwant %s", tt.url, got, tt.want)
-			}
-			if strings.Contains(got, "secret") || strings.Contains(got, "cret") {
-				t.Errorf("Open(%q) error shows the password: %s", tt.url, got)
-			}
+			want := strings.TrimSuffix(tt.want, "...")
+			assert.True(t, strings.HasPrefix(got, want), "Open(%q) error:\n got %s\nwant %s", tt.url, got, want)
+			assert.NotContains(t, got, "cret", "Open(%q) error shows the password", tt.url)
 		})
 	}
 }
 
 func TestNop(t *testing.T) {
 	var b Backend = Nop{}
-	if err := b.Put(t.Context(), rec("a", t0)); err != nil {
-		t.Errorf("Put = %v, want nil", err)
+	assert.NoError(t, b.Put(t.Context(), rec("a", t0)), "Put")
+	_, err := b.Get(t.Context(), "a")
+	if assert.ErrorIs(t, err, ErrNotFound, "Get") {
+		assert.Contains(t, err.Error(), `"a"`, "Get: the error must name the id")
 	}
-	if _, err := b.Get(t.Context(), "a"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"a"`) {
-		t.Errorf("Get = %v, want ErrNotFound naming the id", err)
-	}
-	if got := collect(t, b, 0); len(got) != 0 {
-		t.Errorf("Recent yielded %v, want nothing", got)
-	}
-	if b.String() != "none" || b.Key("a") != "none" || b.Close() != nil {
-		t.Errorf("String %q, Key %q, Close %v; want none, none, nil", b.String(), b.Key("a"), b.Close())
-	}
+	assert.Empty(t, collect(t, b, 0), "Recent")
+	assert.Equal(t, "none", b.String(), "String")
+	assert.Equal(t, "none", b.Key("a"), "Key")
+	assert.NoError(t, b.Close(), "Close")
 }

@@ -1,7 +1,6 @@
 package testredis
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // testDB is this package's database on the shared server (see the package doc).
@@ -73,17 +74,12 @@ func TestWithDB(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := withDB(tt.raw, tt.db)
 			if tt.wantErr == "" {
-				if err != nil || got != tt.want {
-					t.Errorf("withDB(%q, %d) = %q, %v; want %q", tt.raw, tt.db, got, err, tt.want)
-				}
+				require.NoError(t, err, "withDB(%q, %d)", tt.raw, tt.db)
+				assert.Equal(t, tt.want, got, "withDB(%q, %d)", tt.raw, tt.db)
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("withDB(%q, %d) = %q, %v; want an error containing %q", tt.raw, tt.db, got, err, tt.wantErr)
-			}
-			if err != nil && strings.Contains(err.Error(), "pw") {
-				t.Errorf("error %q shows the password", err)
-			}
+			require.ErrorContains(t, err, tt.wantErr, "withDB(%q, %d) = %q", tt.raw, tt.db, got)
+			assert.NotContains(t, err.Error(), "pw", "the error shows the password")
 		})
 	}
 }
@@ -115,15 +111,13 @@ func TestMissing(t *testing.T) {
 			f := &stopTB{TB: t}
 			returned := false
 			f.do(func() { tt.helper(f); returned = true })
-			if returned {
-				t.Error("the helper returned; want it to stop the test")
+			assert.False(t, returned, "the helper returned; want it to stop the test")
+			if tt.wantSkip == "" {
+				assert.Empty(t, f.skipped, "skipped")
+			} else {
+				assert.Contains(t, f.skipped, tt.wantSkip, "skipped")
 			}
-			if (tt.wantSkip == "") != (f.skipped == "") || !strings.Contains(f.skipped, tt.wantSkip) {
-				t.Errorf("skipped with %q, want %q", f.skipped, tt.wantSkip)
-			}
-			if f.fatal != tt.wantFatal {
-				t.Errorf("failed with %q, want %q", f.fatal, tt.wantFatal)
-			}
+			assert.Equal(t, tt.wantFatal, f.fatal, "failed with")
 		})
 	}
 }
@@ -133,60 +127,44 @@ func TestMissing(t *testing.T) {
 func TestSharedURL(t *testing.T) {
 	url := SharedURL(t, testDB)
 	c := Client(t, url)
-	if got := c.Options().DB; got != testDB {
-		t.Fatalf("SharedURL(t, %d) = %s, on database %d", testDB, redact(url), got)
-	}
-	if err := c.Set(t.Context(), "before", "x", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.Equal(t, testDB, c.Options().DB, "SharedURL(t, %d) = %s: database", testDB, redact(url))
+	require.NoError(t, c.Set(t.Context(), "before", "x", 0).Err())
 	t.Run("inner", func(t *testing.T) {
-		if got := SharedURL(t, testDB); got != url {
-			t.Errorf("SharedURL = %s, then %s", redact(url), redact(got))
+		got := SharedURL(t, testDB)
+		// Not assert.Equal: it would print the URLs unredacted.
+		assert.True(t, got == url, "SharedURL = %s, then %s", redact(url), redact(got))
+		n, err := c.Exists(t.Context(), "before").Result()
+		if assert.NoError(t, err, "EXISTS before") {
+			assert.Zero(t, n, "key set before SharedURL: want it flushed")
 		}
-		if n, err := c.Exists(t.Context(), "before").Result(); err != nil || n != 0 {
-			t.Errorf("key set before SharedURL: exists %d, %v; want it flushed", n, err)
-		}
-		if err := c.Set(t.Context(), "during", "x", 0).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.Set(t.Context(), "during", "x", 0).Err())
 	})
-	if n, err := c.Exists(t.Context(), "during").Result(); err != nil || n != 0 {
-		t.Errorf("key set during the test: exists %d, %v after it; want it flushed", n, err)
+	n, err := c.Exists(t.Context(), "during").Result()
+	if assert.NoError(t, err, "EXISTS during") {
+		assert.Zero(t, n, "key set during the test: want it flushed after it")
 	}
 }
 
 func TestServer(t *testing.T) {
 	s := Start(t)
 	c := s.Client(t)
-	if err := c.Set(t.Context(), "k", "v", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Set(t.Context(), "k", "v", 0).Err())
 	want := "redis://127.0.0.1:" + strconv.Itoa(s.port) + "/3"
-	if got := s.URL(3); got != want {
-		t.Errorf("URL(3) = %q, want %q", got, want)
-	}
-	if err := Client(t, s.URL(3)).Ping(t.Context()).Err(); err != nil {
-		t.Errorf("PING on %s: %v", s.URL(3), err)
-	}
+	assert.Equal(t, want, s.URL(3), "URL(3)")
+	assert.NoError(t, Client(t, s.URL(3)).Ping(t.Context()).Err(), "PING on %s", s.URL(3))
 
 	s.Stop()
 	s.Stop() // a no-op
-	if err := c.Ping(t.Context()).Err(); err == nil || !strings.Contains(err.Error(), "connection refused") {
-		t.Errorf("PING after Stop: %v, want connection refused", err)
-	}
+	assert.ErrorContains(t, c.Ping(t.Context()).Err(), "connection refused", "PING after Stop")
 
 	for _, state := range []string{"stopped", "running"} {
 		s.Restart()
-		if err := c.Get(t.Context(), "k").Err(); !errors.Is(err, redis.Nil) {
-			t.Errorf("GET k after a Restart while %s: %v, want redis.Nil (the restart empties it)", state, err)
-		}
-		if err := c.Set(t.Context(), "k", "v", 0).Err(); err != nil {
-			t.Fatalf("SET after a Restart while %s: %v", state, err)
-		}
+		assert.ErrorIs(t, c.Get(t.Context(), "k").Err(), redis.Nil, "GET k after a Restart while %s: the restart empties it", state)
+		require.NoError(t, c.Set(t.Context(), "k", "v", 0).Err(), "SET after a Restart while %s", state)
 	}
-	if log := s.log.String(); strings.Count(log, "--- testredis: redis-server --port "+strconv.Itoa(s.port)) != 3 {
-		t.Errorf("log does not show 3 starts on port %d:\n%s", s.port, log)
-	}
+	log := s.log.String()
+	assert.Equal(t, 3, strings.Count(log, "--- testredis: redis-server --port "+strconv.Itoa(s.port)),
+		"starts on port %d in the log:\n%s", s.port, log)
 }
 
 // TestServer_restartFails takes the server's port while it is stopped and
@@ -199,15 +177,12 @@ func TestServer_restartFails(t *testing.T) {
 	case f.skipped != "": // no redis-server here: skip as Start would have
 		t.Skip(f.skipped)
 	case f.fatal != "": // CI=true without redis-server, or it did not start
-		t.Fatal(f.fatal)
-	case s == nil:
-		t.Fatal("Start returned no server and did not stop the test")
+		require.FailNow(t, f.fatal)
 	}
+	require.NotNil(t, s, "Start returned no server and did not stop the test")
 	s.Stop()
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer l.Close()
 	go func() { // answer nothing, so that ping gives up at once
 		for {
@@ -225,8 +200,6 @@ func TestServer_restartFails(t *testing.T) {
 		"--- testredis: stopped",
 		"Address already in use", // from redis-server
 	} {
-		if !strings.Contains(f.fatal, want) {
-			t.Errorf("failure message lacks %q:\n%s", want, f.fatal)
-		}
+		assert.Contains(t, f.fatal, want, "failure message")
 	}
 }

@@ -1,7 +1,8 @@
 // Package assert checks a load run's Result against goals, in the style of
 // testify: each function reports a failure with t.Errorf (so one test
 // reports every broken goal), returns whether the goal held, and accepts an
-// optional message with arguments.
+// optional message with arguments. Package loadtesting/require has the same
+// functions, each stopping the test after the report.
 //
 // Its name matches testify's assert, so import it under another name:
 //
@@ -27,10 +28,21 @@ import (
 	"github.com/apiload/apiload/loadtesting"
 )
 
-// TestingT is the part of testing.TB the assertions use.
+// TestingT is what the assertions need of a test: a way to report a
+// failure. It is testify's assert.TestingT, so *testing.T, *testing.B,
+// testing.TB, a testify suite's s.T(), testify's *assert.CollectT and
+// Ginkgo's GinkgoT() all satisfy it. When the value also has a Helper method
+// (testing.TB does), the assertions call it, so a failure is reported at the
+// line of the test that called the assertion.
 type TestingT interface {
-	Helper()
 	Errorf(format string, args ...any)
+}
+
+// tHelper is the optional part of a TestingT: testing.TB's Helper. Each
+// function checks for it itself, because Helper marks the function that
+// calls it.
+type tHelper interface {
+	Helper()
 }
 
 // maxShownSamples is how many error samples a failure message lists.
@@ -38,26 +50,34 @@ const maxShownSamples = 3
 
 // P50Below asserts that the run's median latency is below limit.
 func P50Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	return percentileBelow(t, r, 50, limit, msgAndArgs)
 }
 
 // P95Below asserts that the run's 95th percentile latency is below limit.
 func P95Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	return percentileBelow(t, r, 95, limit, msgAndArgs)
 }
 
 // P99Below asserts that the run's 99th percentile latency is below limit.
 func P99Below(t TestingT, r *loadtesting.Result, limit time.Duration, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	return percentileBelow(t, r, 99, limit, msgAndArgs)
 }
 
 // PercentileBelow asserts that the latency at percentile p (0..100, e.g.
 // 99.9) is below limit.
 func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Duration, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if p < 0 || p > 100 || p != p {
 		return fail(t, r, fmt.Sprintf("percentile %v: must be between 0 and 100", p), msgAndArgs)
 	}
@@ -65,7 +85,9 @@ func PercentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Du
 }
 
 func percentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Duration, msgAndArgs []any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !sent(t, r, fmt.Sprintf("p%s latency", pname(p)), msgAndArgs) {
 		return false
 	}
@@ -81,7 +103,9 @@ func percentileBelow(t TestingT, r *loadtesting.Result, p float64, limit time.Du
 
 // ErrorRateBelow asserts that the share of failed requests (0..1) is below limit.
 func ErrorRateBelow(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !sent(t, r, "error rate", msgAndArgs) {
 		return false
 	}
@@ -94,7 +118,9 @@ func ErrorRateBelow(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs
 
 // NoErrors asserts that requests were sent and every one succeeded.
 func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !sent(t, r, "no errors", msgAndArgs) {
 		return false
 	}
@@ -107,7 +133,9 @@ func NoErrors(t TestingT, r *loadtesting.Result, msgAndArgs ...any) bool {
 
 // ThroughputAbove asserts that successful responses per second exceed limit.
 func ThroughputAbove(t TestingT, r *loadtesting.Result, limit float64, msgAndArgs ...any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !sent(t, r, "throughput", msgAndArgs) {
 		return false
 	}
@@ -118,11 +146,14 @@ func ThroughputAbove(t TestingT, r *loadtesting.Result, limit float64, msgAndArg
 }
 
 // StatusCodesIn asserts that requests were sent and every response had one
-// of codes. Requests that got no response (status 0) count as outside the
-// set.
-func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
-	t.Helper()
-	if !sent(t, r, fmt.Sprintf("statuses in %v", codes), nil) {
+// of codes, e.g. StatusCodesIn(t, res, []int{200, 404}). Requests that got
+// no response (status 0) count as outside the set, and so does every
+// status when codes is empty.
+func StatusCodesIn(t TestingT, r *loadtesting.Result, codes []int, msgAndArgs ...any) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	if !sent(t, r, fmt.Sprintf("statuses in %v", codes), msgAndArgs) {
 		return false
 	}
 	var bad []string
@@ -138,7 +169,7 @@ func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
 	if len(bad) == 0 {
 		return true
 	}
-	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, strings.Join(bad, ", ")), nil)
+	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, strings.Join(bad, ", ")), msgAndArgs)
 }
 
 // latencyAt returns the latency at percentile p from r's histogram. A
@@ -183,7 +214,9 @@ func pname(p float64) string {
 // fails t with a message naming goal, and the run line, and returns false:
 // an empty run measured nothing, so it meets no goal.
 func sent(t TestingT, r *loadtesting.Result, goal string, msgAndArgs []any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	switch {
 	case r == nil:
 		return fail(t, nil, goal+": no request was sent (the load result is nil: did the run fail to start?)", msgAndArgs)
@@ -194,7 +227,9 @@ func sent(t TestingT, r *loadtesting.Result, goal string, msgAndArgs []any) bool
 }
 
 func fail(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if r == nil {
 		t.Errorf("%s", withMessage(headline, msgAndArgs)+"\n    run:     none (load result is nil)")
 		return false
@@ -204,7 +239,9 @@ func fail(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) 
 }
 
 func failWithSamples(t TestingT, r *loadtesting.Result, headline string, msgAndArgs []any) bool {
-	t.Helper()
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	t.Errorf("%s", withMessage(headline, msgAndArgs)+"\n"+report(r, maxShownSamples))
 	return false
 }

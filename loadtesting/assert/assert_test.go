@@ -554,17 +554,17 @@ func TestAssertions(t *testing.T) {
 		// StatusCodesIn
 		{
 			name:      "StatusCodesIn real run of 200s",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok, []int{200}) },
 			wantOK:    true,
 		},
 		{
 			name:      "StatusCodesIn real run of 200s and 503s, both allowed",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, 200, 503) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, []int{200, 503}) },
 			wantOK:    true,
 		},
 		{
 			name:      "StatusCodesIn real run of 200s and 503s, 200 allowed",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.flaky, []int{200}) },
 			want: join([]string{
 				"statuses outside [200]: 50×503\n",
 				"             ... 47 more sampled\n",
@@ -572,33 +572,33 @@ func TestAssertions(t *testing.T) {
 		},
 		{
 			name:      "StatusCodesIn real run of expected 404s, 200 allowed",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.expected, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.expected, []int{200}) },
 			want:      join([]string{"statuses outside [200]: 20×404\n", "errors:  0 (0%)\n"}, report(r.expected)),
 			notWant:   []string{"sample:"},
 		},
 		{
 			name:      "StatusCodesIn hand-built with no response, 200 allowed",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, noResponse, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, noResponse, []int{200}) },
 			want:      join([]string{"statuses outside [200]: 2×no response\n"}, report(noResponse), samples(noResponse)),
 		},
 		{
 			name:      "StatusCodesIn hand-built, several outside",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, many, 200, 204) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, many, []int{200, 204}) },
 			want:      join([]string{"statuses outside [200 204]: 2×no response, 95×201, 3×500\n"}, report(many), samples(many)),
 		},
 		{
 			name:      "StatusCodesIn no codes allows nothing",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.ok, nil) },
 			want:      []string{"statuses outside []: 200×200\n"},
 		},
 		{
 			name:      "StatusCodesIn zero requests",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.zero, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.zero, []int{200}) },
 			want:      join([]string{"statuses in [200]: " + empty + "\n"}, report(r.zero)),
 		},
 		{
 			name:      "StatusCodesIn nil result",
-			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, nil, 200) },
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, nil, []int{200}) },
 			want:      []string{nilResult, noRun},
 		},
 
@@ -645,6 +645,18 @@ func TestAssertions(t *testing.T) {
 			name:      "message on ThroughputAbove",
 			assertion: func(t loadassert.TestingT) bool { return loadassert.ThroughputAbove(t, hand, 1e4, "tput %d", 2) },
 			want:      []string{"want > 10000: tput 2\n"},
+		},
+		{
+			name: "message on StatusCodesIn",
+			assertion: func(t loadassert.TestingT) bool {
+				return loadassert.StatusCodesIn(t, r.flaky, []int{200}, "only %s", "200 OK")
+			},
+			want: []string{"statuses outside [200]: ", "503", ": only 200 OK\n", "             ... 47 more sampled\n"},
+		},
+		{
+			name:      "message on StatusCodesIn with zero requests",
+			assertion: func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, r.zero, []int{200}, "zero") },
+			want:      []string{"statuses in [200]: " + empty + ": zero\n"},
 		},
 		{
 			name:      "message on zero requests",
@@ -774,7 +786,7 @@ func TestAssertions_realTestingT(t *testing.T) {
 		loadassert.ErrorRateBelow(t, res, 0.01) &&
 		loadassert.NoErrors(t, res) &&
 		loadassert.ThroughputAbove(t, res, 1) &&
-		loadassert.StatusCodesIn(t, res, http.StatusOK)
+		loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
 	tassert.True(t, ok, "a passing assertion returned false")
 }
 
@@ -827,7 +839,7 @@ var everyAssertion = []struct {
 	{loadassert.ErrorRateBelow, []any{0.5}},
 	{loadassert.NoErrors, nil},
 	{loadassert.ThroughputAbove, []any{1.0}},
-	{loadassert.StatusCodesIn, []any{http.StatusOK}},
+	{loadassert.StatusCodesIn, []any{[]int{http.StatusOK}}},
 }
 
 // callAssertion calls fn(t, r, args...) by reflection.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,25 +13,22 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // parseEvents splits an event-stream body into its events' data, stopping the
 // test at anything other than "data: <json>" events.
 func parseEvents(t testing.TB, body string) []workerEvent {
 	t.Helper()
-	if !strings.HasSuffix(body, "\n\n") {
-		t.Fatalf("event stream %q does not end with a blank line", body)
-	}
+	require.True(t, strings.HasSuffix(body, "\n\n"), "event stream %q does not end with a blank line", body)
 	var events []workerEvent
 	for _, block := range strings.Split(strings.TrimSuffix(body, "\n\n"), "\n\n") {
 		data, ok := strings.CutPrefix(block, "data: ")
-		if !ok || strings.Contains(data, "\n") {
-			t.Fatalf("event %q, want a single data line", block)
-		}
+		require.True(t, ok, "event %q, want a single data line", block)
+		require.NotContains(t, data, "\n", "event %q, want a single data line", block)
 		var ev workerEvent
-		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			t.Fatalf("event data %q: %v", data, err)
-		}
+		require.NoError(t, json.Unmarshal([]byte(data), &ev), "event data %q", data)
 		events = append(events, ev)
 	}
 	return events
@@ -58,30 +54,22 @@ func TestWorkerStream_count(t *testing.T) {
 				s := newServer(tt.opts)
 				start := time.Now()
 				rec := serve(t, s.routes(), http.MethodGet, "/events/worker/stream"+tt.query, "", "")
-				if rec.Code != http.StatusOK {
-					t.Fatalf("status %d, want 200 (body %s)", rec.Code, rec.Body)
-				}
+				require.Equal(t, http.StatusOK, rec.Code, "status; body %s", rec.Body)
 				for k, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache"} {
-					if got := rec.Header().Get(k); got != want {
-						t.Errorf("%s %q, want %q", k, got, want)
-					}
+					assert.Equal(t, want, rec.Header().Get(k), k)
 				}
-				if !rec.Flushed {
-					t.Errorf("response was never flushed")
-				}
+				assert.True(t, rec.Flushed, "response was never flushed")
 				var seq []int
 				for _, ev := range parseEvents(t, rec.Body.String()) {
 					seq = append(seq, ev.Seq)
-					if want := start.Add(time.Duration(ev.Seq) * s.tick).UTC(); ev.Worker != "worker-1" || !ev.Time.Equal(want) {
-						t.Errorf("event %+v, want worker %q and time %v (%d ticks of %v in)", ev, "worker-1", want, ev.Seq, s.tick)
-					}
+					want := start.Add(time.Duration(ev.Seq) * s.tick).UTC()
+					assert.Equal(t, "worker-1", ev.Worker, "event %+v: worker", ev)
+					assert.True(t, ev.Time.Equal(want), "event %+v: want time %v (%d ticks of %v in)", ev, want, ev.Seq, s.tick)
 				}
 				if diff := cmp.Diff(tt.wantSeq, seq); diff != "" {
 					t.Errorf("event seq (-want +got):\n%s", diff)
 				}
-				if got, want := time.Since(start), time.Duration(len(tt.wantSeq))*s.tick; got != want {
-					t.Errorf("the stream took %v, want %d ticks of %v", got, len(tt.wantSeq), s.tick)
-				}
+				assert.Equal(t, time.Duration(len(tt.wantSeq))*s.tick, time.Since(start), "the stream's length on the fake clock: want %d ticks of %v", len(tt.wantSeq), s.tick)
 			})
 		})
 	}
@@ -99,42 +87,32 @@ func TestWorkerStream_clientCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events/worker/stream", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("GET stream: %v", err)
-	}
+	require.NoError(t, err, "GET stream")
 	defer resp.Body.Close()
-	if got := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || got != "text/event-stream" {
-		t.Fatalf("status %d, Content-Type %q; want 200 text/event-stream", resp.StatusCode, got)
-	}
+	require.Equal(t, http.StatusOK, resp.StatusCode, "status")
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"), "Content-Type")
 
 	// Read two events as they arrive, proving the stream is flushed per event.
 	br := bufio.NewReader(resp.Body)
 	for want := 1; want <= 2; want++ {
 		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading event %d: %v", want, err)
-		}
+		require.NoError(t, err, "reading event %d", want)
 		blank, err := br.ReadString('\n')
-		if err != nil || blank != "\n" {
-			t.Fatalf("after event %d: read %q, %v; want a blank line", want, blank, err)
-		}
+		require.NoError(t, err, "after event %d", want)
+		require.Equal(t, "\n", blank, "after event %d: want a blank line", want)
 		ev := parseEvents(t, line+blank)
-		if len(ev) != 1 || ev[0].Seq != want {
-			t.Fatalf("event %q, want seq %d", line, want)
-		}
+		require.Len(t, ev, 1, "event %q", line)
+		require.Equal(t, want, ev[0].Seq, "event %q: seq", line)
 	}
 
 	cancel()
 	select {
 	case <-returned:
 	case <-time.After(10 * time.Second): // a hang guard, not a speed goal
-		t.Fatal("stream handler still running 10s after the client cancelled")
+		require.FailNow(t, "stream handler still running 10s after the client cancelled")
 	}
-	if _, err := io.ReadAll(br); !errors.Is(err, context.Canceled) {
-		t.Errorf("reading after cancel: %v, want context.Canceled", err)
-	}
+	_, err = io.ReadAll(br)
+	assert.ErrorIs(t, err, context.Canceled, "reading after cancel")
 }

@@ -9,6 +9,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/examples/myapp/app"
 	"github.com/apiload/apiload/loadtesting"
 	loadassert "github.com/apiload/apiload/loadtesting/assert"
@@ -29,7 +32,7 @@ import (
 func TestHealthLoad(t *testing.T) {
 	res := loadtesting.Run(t, app.Router(), loadtesting.Config{Path: "/health/", Requests: 500, Clients: 10})
 	loadassert.NoErrors(t, res)
-	loadassert.StatusCodesIn(t, res, http.StatusOK)
+	loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
 }
 
 func TestTaskStatusLoad(t *testing.T) {
@@ -40,7 +43,7 @@ func TestTaskStatusLoad(t *testing.T) {
 		Clients:    5,
 	})
 	loadassert.ErrorRateBelow(t, res, 0.01)
-	loadassert.StatusCodesIn(t, res, http.StatusOK)
+	loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
 }
 
 func TestEnqueueLoad(t *testing.T) {
@@ -54,7 +57,7 @@ func TestEnqueueLoad(t *testing.T) {
 		ExpectStatus: []int{http.StatusAccepted},
 	})
 	loadassert.NoErrors(t, res)
-	loadassert.StatusCodesIn(t, res, http.StatusAccepted)
+	loadassert.StatusCodesIn(t, res, []int{http.StatusAccepted})
 }
 
 func TestEnqueueFreshPayloadLoad(t *testing.T) {
@@ -80,9 +83,7 @@ func TestCurrentUserLoad(t *testing.T) {
 		Clients:  5,
 	})
 	loadassert.NoErrors(t, res)
-	if got := res.Config.Headers.Get("Authorization"); got != loadtesting.Redacted {
-		t.Errorf("the stored run keeps Authorization %q, want it redacted", got)
-	}
+	assert.Equal(t, loadtesting.Redacted, res.Config.Headers.Get("Authorization"), "the stored run must redact Authorization")
 }
 
 func TestCurrentUserWithAuthHookLoad(t *testing.T) {
@@ -103,9 +104,8 @@ func TestCurrentUserWithoutTokenLoad(t *testing.T) {
 	// Without a token every request is refused: the run still completes and
 	// the 401s are statistics, not a crash.
 	res := loadtesting.Run(t, app.Router(), loadtesting.Config{Path: "/api/v1/users/me", Requests: 100, Clients: 4})
-	if res.Metrics.Failed != 100 || res.Metrics.StatusCodes[http.StatusUnauthorized] != 100 {
-		t.Errorf("failed %d, statuses %v; want 100 × 401", res.Metrics.Failed, res.Metrics.StatusCodes)
-	}
+	assert.Equal(t, int64(100), res.Metrics.Failed, "failed")
+	assert.Equal(t, int64(100), res.Metrics.StatusCodes[http.StatusUnauthorized], "401s; statuses %v", res.Metrics.StatusCodes)
 }
 
 func TestHealthOverHTTPLoad(t *testing.T) {
@@ -113,10 +113,8 @@ func TestHealthOverHTTPLoad(t *testing.T) {
 	t.Cleanup(srv.Close)
 	res := loadtesting.Run(t, nil, loadtesting.Config{BaseURL: srv.URL, Path: "/health/", Requests: 500, Clients: 10})
 	loadassert.NoErrors(t, res)
-	loadassert.StatusCodesIn(t, res, http.StatusOK)
-	if res.InProcess {
-		t.Error("a run with BaseURL reported InProcess")
-	}
+	loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
+	assert.False(t, res.InProcess, "a run with BaseURL reported InProcess")
 }
 
 // login gets a bearer token for user from h, the way a client would.
@@ -126,12 +124,9 @@ func login(t *testing.T, h http.Handler, user string) string {
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("login %s: status %d: %s", user, rec.Code, rec.Body)
-	}
+	require.Equal(t, http.StatusOK, rec.Code, "login %s: status; body %s", user, rec.Body)
 	var out struct{ Token string }
-	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Token == "" {
-		t.Fatalf("login %s: no token in %s (%v)", user, rec.Body, err)
-	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), "login %s: body %s", user, rec.Body)
+	require.NotEmpty(t, out.Token, "login %s: no token in %s", user, rec.Body)
 	return out.Token
 }

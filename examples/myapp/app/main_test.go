@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -34,9 +35,7 @@ func serve(t testing.TB, h http.Handler, method, target, body, authorization str
 func decodeBody(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
 	t.Helper()
 	var got map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-		t.Fatalf("body %q: %v", rec.Body.String(), err)
-	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got), "body %q", rec.Body.String())
 	return got
 }
 
@@ -44,13 +43,9 @@ func decodeBody(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
 func login(t testing.TB, h http.Handler, email string) string {
 	t.Helper()
 	rec := serve(t, h, http.MethodPost, "/api/v1/auth/login", `{"email":"`+email+`"}`, "")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("login %s: status %d, body %s", email, rec.Code, rec.Body)
-	}
+	require.Equal(t, http.StatusOK, rec.Code, "login %s: status; body %s", email, rec.Body)
 	tok, _ := decodeBody(t, rec)["token"].(string)
-	if tok == "" {
-		t.Fatalf("login %s: no token in %s", email, rec.Body)
-	}
+	require.NotEmpty(t, tok, "login %s: no token in %s", email, rec.Body)
 	return tok
 }
 
@@ -58,12 +53,8 @@ func login(t testing.TB, h http.Handler, email string) string {
 func enqueueTask(t testing.TB, h http.Handler) string {
 	t.Helper()
 	rec := serve(t, h, http.MethodPost, "/api/v1/tasks/enqueue", `{"queue":"emails","task":"send"}`, "")
-	if rec.Code != http.StatusAccepted {
-		t.Fatalf("enqueue: status %d, body %s", rec.Code, rec.Body)
-	}
+	require.Equal(t, http.StatusAccepted, rec.Code, "enqueue: status; body %s", rec.Body)
 	id, _ := decodeBody(t, rec)["task_id"].(string)
-	if id == "" {
-		t.Fatalf("enqueue: no task_id in %s", rec.Body)
-	}
+	require.NotEmpty(t, id, "enqueue: no task_id in %s", rec.Body)
 	return id
 }

@@ -1,12 +1,13 @@
 package app
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRouter(t *testing.T) {
@@ -86,21 +87,16 @@ func TestRouter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := serve(t, Router(), tt.method, tt.target, tt.body, "")
-			if rec.Code != tt.wantStatus {
-				t.Errorf("status %d, want %d (body %s)", rec.Code, tt.wantStatus, rec.Body)
-			}
-			if got := rec.Header().Get("Content-Type"); got != tt.wantType {
-				t.Errorf("Content-Type %q, want %q", got, tt.wantType)
-			}
+			assert.Equal(t, tt.wantStatus, rec.Code, "status; body %s", rec.Body)
+			assert.Equal(t, tt.wantType, rec.Header().Get("Content-Type"), "Content-Type")
 			if tt.wantType != "application/json" {
 				return // the event stream is checked in events_test.go
 			}
 			got := decodeBody(t, rec)
 			if tt.wantJSON == nil {
 				msg, _ := got["error"].(string)
-				if !strings.Contains(msg, tt.wantErr) || len(got) != 1 {
-					t.Errorf("body %s, want only an error containing %q", rec.Body, tt.wantErr)
-				}
+				assert.Contains(t, msg, tt.wantErr, "body %s: the error", rec.Body)
+				assert.Len(t, got, 1, "body %s: want only an error", rec.Body)
 				return
 			}
 			for k, v := range tt.wantJSON {
@@ -127,9 +123,7 @@ func TestRouter_walk(t *testing.T) {
 	}
 
 	r, ok := Router().(*mux.Router)
-	if !ok {
-		t.Fatalf("Router() is %T, want *mux.Router", Router())
-	}
+	require.True(t, ok, "Router() is %T, want *mux.Router", Router())
 	got := map[string]route{}
 	err := r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		methods, err := rt.GetMethods()
@@ -143,9 +137,7 @@ func TestRouter_walk(t *testing.T) {
 		got[rt.GetName()] = route{path, strings.Join(methods, ",")}
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("Walk: %v", err)
-	}
+	require.NoError(t, err, "Walk")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("routes (-want +got):\n%s", diff)
 	}
@@ -157,11 +149,7 @@ func TestUsers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Users() (-want +got):\n%s", diff)
 	}
-	if !slices.Contains(got, DemoUser) {
-		t.Errorf("Users() = %v, want it to contain DemoUser %q", got, DemoUser)
-	}
+	assert.Contains(t, got, DemoUser, "Users() must contain DemoUser")
 	got[0] = "changed"
-	if Users()[0] != "alice@example.com" {
-		t.Errorf("changing the slice Users returned changed the next call's result")
-	}
+	assert.Equal(t, "alice@example.com", Users()[0], "changing the slice Users returned changed the next call's result")
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEnqueue_badRequest(t *testing.T) {
@@ -35,17 +37,13 @@ func TestEnqueue_badRequest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := Router()
 			rec := serve(t, h, http.MethodPost, "/api/v1/tasks/enqueue", tt.body, "")
-			if rec.Code != tt.wantStatus {
-				t.Errorf("status %d, want %d (body %s)", rec.Code, tt.wantStatus, rec.Body)
-			}
+			assert.Equal(t, tt.wantStatus, rec.Code, "status; body %s", rec.Body)
 			got := decodeBody(t, rec)
-			if msg, _ := got["error"].(string); !strings.Contains(msg, tt.wantErr) || len(got) != 1 {
-				t.Errorf("body %s, want only an error containing %q", rec.Body, tt.wantErr)
-			}
+			msg, _ := got["error"].(string)
+			assert.Contains(t, msg, tt.wantErr, "body %s: the error", rec.Body)
+			assert.Len(t, got, 1, "body %s: want only an error", rec.Body)
 			// A rejected request must not create a task.
-			if st := taskStatus(t, h, "task-1"); st != statusUnknown {
-				t.Errorf("status of task-1 after a rejected enqueue = %q, want %q", st, statusUnknown)
-			}
+			assert.Equal(t, statusUnknown, taskStatus(t, h, "task-1"), "status of task-1 after a rejected enqueue")
 		})
 	}
 }
@@ -54,17 +52,13 @@ func TestEnqueue_response(t *testing.T) {
 	h := Router()
 	for i := 1; i <= 2; i++ {
 		rec := serve(t, h, http.MethodPost, "/api/v1/tasks/enqueue", `{"queue":"emails","task":"send-welcome"}`, "")
-		if rec.Code != http.StatusAccepted {
-			t.Fatalf("enqueue %d: status %d, want 202 (body %s)", i, rec.Code, rec.Body)
-		}
+		require.Equal(t, http.StatusAccepted, rec.Code, "enqueue %d: status; body %s", i, rec.Body)
 		id := fmt.Sprintf("task-%d", i)
 		want := map[string]any{"task_id": id, "queue": "emails", "task": "send-welcome"}
 		if diff := cmp.Diff(want, decodeBody(t, rec)); diff != "" {
 			t.Errorf("enqueue %d body (-want +got):\n%s", i, diff)
 		}
-		if got, want := rec.Header().Get("Location"), "/api/v1/tasks/status/"+id; got != want {
-			t.Errorf("enqueue %d: Location %q, want %q", i, got, want)
-		}
+		assert.Equal(t, "/api/v1/tasks/status/"+id, rec.Header().Get("Location"), "enqueue %d: Location", i)
 	}
 }
 
@@ -72,13 +66,10 @@ func TestEnqueue_response(t *testing.T) {
 func taskStatus(t testing.TB, h http.Handler, id string) string {
 	t.Helper()
 	rec := serve(t, h, http.MethodGet, "/api/v1/tasks/status/"+id, "", "")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status of %s: HTTP %d, want 200 (body %s)", id, rec.Code, rec.Body)
-	}
+	require.Equal(t, http.StatusOK, rec.Code, "status of %s: HTTP status; body %s", id, rec.Body)
 	got := decodeBody(t, rec)
-	if got["task_id"] != id || len(got) != 2 {
-		t.Errorf("status of %s: body %s, want task_id %q and status only", id, rec.Body, id)
-	}
+	assert.Equal(t, id, got["task_id"], "status of %s: body %s: task_id", id, rec.Body)
+	assert.Len(t, got, 2, "status of %s: body %s: want task_id and status only", id, rec.Body)
 	st, _ := got["status"].(string)
 	return st
 }
@@ -134,9 +125,7 @@ func TestTaskStatus(t *testing.T) {
 			if tt.askNth > 0 {
 				id = ids[tt.askNth-1]
 			}
-			if got := taskStatus(t, h, id); got != tt.want {
-				t.Errorf("status of %s = %q, want %q", id, got, tt.want)
-			}
+			assert.Equal(t, tt.want, taskStatus(t, h, id), "status of %s", id)
 		})
 	}
 }
@@ -144,12 +133,8 @@ func TestTaskStatus(t *testing.T) {
 func TestTaskStatus_router(t *testing.T) {
 	h := Router()
 	id := enqueueTask(t, h)
-	if got := taskStatus(t, h, id); got != statusQueued {
-		t.Errorf("status of %s right after enqueue = %q, want %q", id, got, statusQueued)
-	}
-	if got := taskStatus(t, Router(), id); got != statusUnknown {
-		t.Errorf("status of %s on another Router = %q, want %q", id, got, statusUnknown)
-	}
+	assert.Equal(t, statusQueued, taskStatus(t, h, id), "status of %s right after enqueue", id)
+	assert.Equal(t, statusUnknown, taskStatus(t, Router(), id), "status of %s on another Router", id)
 }
 
 func TestEnqueue_concurrent(t *testing.T) {
@@ -187,21 +172,13 @@ func TestEnqueue_concurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, e := range errs {
-		t.Error(e)
-	}
+	assert.Empty(t, errs, "failed enqueues")
 
-	if len(ids) != goroutines*perGoroutine {
-		t.Errorf("got %d task ids, want %d", len(ids), goroutines*perGoroutine)
-	}
+	assert.Len(t, ids, goroutines*perGoroutine, "task ids")
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if seen[id] {
-			t.Errorf("task id %s issued twice", id)
-		}
+		assert.False(t, seen[id], "task id %s issued twice", id)
 		seen[id] = true
-		if st := taskStatus(t, h, id); st != statusQueued {
-			t.Errorf("status of %s = %q, want %q", id, st, statusQueued)
-		}
+		assert.Equal(t, statusQueued, taskStatus(t, h, id), "status of %s", id)
 	}
 }
