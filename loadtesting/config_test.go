@@ -2,8 +2,6 @@ package loadtesting_test
 
 import (
 	"crypto/tls"
-	"errors"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -182,21 +180,4 @@ func TestRun_logsOneLineSummary(t *testing.T) {
 	for _, want := range []string{"GET /health/", "in-process", "50 requests", "req/s", "p50 ", "p95 ", "p99 ", "errors 0%", res.ID} {
 		assert.Contains(t, ft.logs[0], want)
 	}
-}
-
-// A ConfigError lists every problem of a Config, each naming its field and
-// the value it had.
-func ExampleConfigError() {
-	err := loadtesting.Config{Path: "/tasks/{id}", Clients: -1}.Validate(okHandler)
-	var ce *loadtesting.ConfigError
-	if errors.As(err, &ce) {
-		for _, p := range ce.Problems {
-			fmt.Printf("%s %s: %s\n", p.Field, p.Value, p.Msg)
-		}
-	}
-	fmt.Println(err)
-	// Output:
-	// Clients -1: must be 0 (default 10) or positive
-	// Path "/tasks/{id}": no value for placeholder "id" (set PathParams)
-	// config: Clients -1: must be 0 (default 10) or positive; path "/tasks/{id}": no value for placeholder "id" (set PathParams)
 }

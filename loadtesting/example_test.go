@@ -2,6 +2,7 @@ package loadtesting_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -188,4 +189,21 @@ func ExampleOpenStore() {
 	}
 	fmt.Println(back.Metrics.Requests, back.Percentile(50) == res.Percentile(50), len(recent))
 	// Output: 20 true 1
+}
+
+// A ConfigError lists every problem of a Config, each naming its field and
+// the value it had.
+func ExampleConfigError() {
+	err := loadtesting.Config{Path: "/tasks/{id}", Clients: -1}.Validate(okHandler)
+	var ce *loadtesting.ConfigError
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Printf("%s %s: %s\n", p.Field, p.Value, p.Msg)
+		}
+	}
+	fmt.Println(err)
+	// Output:
+	// Clients -1: must be 0 (default 10) or positive
+	// Path "/tasks/{id}": no value for placeholder "id" (set PathParams)
+	// config: Clients -1: must be 0 (default 10) or positive; path "/tasks/{id}": no value for placeholder "id" (set PathParams)
 }
