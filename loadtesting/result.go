@@ -255,6 +255,13 @@ func (r *Result) OneLine() string {
 	return line
 }
 
+// Succeeded reports whether a response with status counted as a success in
+// r's run: a status in Config.ExpectStatus when that is set, else one in
+// 200..399. It is the rule the run itself applied.
+func (r *Result) Succeeded(status int) bool {
+	return engine.Succeeded(status, r.Config.ExpectStatus)
+}
+
 // StatusSummary renders the status distribution in ascending order, e.g.
 // "200×498 503×2", with "none" for no response.
 func (m Metrics) StatusSummary() string {

@@ -86,6 +86,13 @@ func TestExec_countsAndStatuses(t *testing.T) {
 				t.Errorf("status codes (-want +got):\n%s", diff)
 			}
 			assert.InDelta(t, tt.wantErrorRate, m.ErrorRate, 1e-12, "ErrorRate")
+			var succeeded int64 // by the Result's rule: the run's own, read back
+			for code, n := range m.StatusCodes {
+				if res.Succeeded(code) {
+					succeeded += n
+				}
+			}
+			assert.Equal(t, m.Succeeded, succeeded, "Result.Succeeded agrees with the run")
 			assert.Equal(t, tt.wantBytesIn, m.BytesIn, "BytesIn")
 			assert.Len(t, m.Errors, int(min(tt.wantFailed, 100)), "error samples")
 			if m.Succeeded > 0 {

@@ -265,18 +265,11 @@ func failedStatuses(r *loadtesting.Result) string {
 			parts = append(parts, fmt.Sprintf("%d×no response", n))
 			continue
 		}
-		if !success(r, c) {
+		if !r.Succeeded(c) {
 			parts = append(parts, fmt.Sprintf("%d×%d", n, c))
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func success(r *loadtesting.Result, code int) bool {
-	if len(r.Config.ExpectStatus) > 0 {
-		return slices.Contains(r.Config.ExpectStatus, code)
-	}
-	return code >= 200 && code < 400
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary so that a body in
