@@ -2,11 +2,8 @@ package loadtesting
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -262,17 +259,9 @@ func (r *Result) Succeeded(status int) bool {
 	return engine.Succeeded(status, r.Config.ExpectStatus)
 }
 
-// StatusSummary renders the status distribution in ascending order, e.g.
-// "200×498 503×2", with "none" for no response.
+// StatusSummary renders the status distribution as count×status in
+// ascending order of status, e.g. "2×no response, 498×200, 2×503": the
+// form assertion failures use too.
 func (m Metrics) StatusSummary() string {
-	codes := slices.Sorted(maps.Keys(m.StatusCodes))
-	parts := make([]string, 0, len(codes))
-	for _, c := range codes {
-		label := fmt.Sprint(c)
-		if c == 0 {
-			label = "none"
-		}
-		parts = append(parts, fmt.Sprintf("%s×%d", label, m.StatusCodes[c]))
-	}
-	return strings.Join(parts, " ")
+	return format.Statuses(m.StatusCodes, nil)
 }

@@ -17,7 +17,6 @@ package assert
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -125,20 +124,11 @@ func StatusCodesIn(t TestingT, r *loadtesting.Result, codes ...int) bool {
 	if !sent(t, r, fmt.Sprintf("statuses in %v", codes), nil) {
 		return false
 	}
-	var bad []string
-	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
-		if !slices.Contains(codes, c) {
-			label := fmt.Sprint(c)
-			if c == 0 {
-				label = "no response"
-			}
-			bad = append(bad, fmt.Sprintf("%d×%s", r.Metrics.StatusCodes[c], label))
-		}
-	}
-	if len(bad) == 0 {
+	bad := format.Statuses(r.Metrics.StatusCodes, func(c int) bool { return !slices.Contains(codes, c) })
+	if bad == "" {
 		return true
 	}
-	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, strings.Join(bad, ", ")), nil)
+	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, bad), nil)
 }
 
 // latencyAt returns the latency at percentile p from r's histogram. A
@@ -256,20 +246,10 @@ func report(r *loadtesting.Result, samples int) string {
 	return b.String()
 }
 
-// failedStatuses summarises the failures by kind of status.
+// failedStatuses summarises the failures by status: those the run's rule
+// did not count as a success, and no response.
 func failedStatuses(r *loadtesting.Result) string {
-	var parts []string
-	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
-		n := r.Metrics.StatusCodes[c]
-		if c == 0 {
-			parts = append(parts, fmt.Sprintf("%d×no response", n))
-			continue
-		}
-		if !r.Succeeded(c) {
-			parts = append(parts, fmt.Sprintf("%d×%d", n, c))
-		}
-	}
-	return strings.Join(parts, ", ")
+	return format.Statuses(r.Metrics.StatusCodes, func(c int) bool { return c == 0 || !r.Succeeded(c) })
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary so that a body in
