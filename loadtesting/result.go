@@ -85,6 +85,16 @@ type Metrics struct {
 	RequestRate float64 `json:"request_rate"`
 	// Latency summarises the latency distribution.
 	Latency Latency `json:"latency"`
+	// SendLag summarises, for open-model runs (Config.Rate > 0), how late
+	// each request left after its scheduled send time; it is nil for
+	// closed-model runs. A request leaves late when every client is busy
+	// (the target answers too slowly for the rate) or the generator cannot
+	// keep up. Its latency still counts from the scheduled time, so the
+	// lag is in Latency too: SendLag says how much of it was waiting to send.
+	SendLag *Latency `json:"send_lag,omitempty"`
+	// LateSends counts the open-model requests that left more than a
+	// millisecond after their scheduled time; 0 for closed-model runs.
+	LateSends int64 `json:"late_sends,omitempty"`
 	// StatusCodes counts responses by status; 0 counts requests that got no
 	// response (timeouts, transport errors, panics).
 	StatusCodes map[int]int64 `json:"status_codes"`
