@@ -1,151 +1,211 @@
 package loadtesting
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // A Result's JSON is described once: by the `json` tags on the fields of
-// Result, RunConfig, Metrics, Latency and ErrorSample. Their MarshalJSON and
-// UnmarshalJSON methods read those tags with encodeFields and decodeFields,
-// which differ from encoding/json's own struct handling in two ways only:
+// Result, RunConfig, Metrics, Latency and ErrorSample. encoding/json reads
+// and writes a shadow of each of these types (see shadow), built from those
+// tags, which differs from the type in two ways only:
 //
-//   - a time.Duration is written as milliseconds, a float (its key ends in
-//     "_ms"), and read back rounded to the nanosecond;
+//   - a time.Duration is a float64 of milliseconds (its key ends in "_ms"),
+//     read back rounded to the nanosecond;
 //   - a slice without omitempty is written [] when empty, never null, and
 //     an empty one reads back nil.
 //
-// Every other field is written and read by encoding/json, so a nested type
-// with its own methods (Metrics inside Result) takes part the same way.
 // Field names in the tags are the contract: add, never rename without a
 // schema bump.
 
-var durationType = reflect.TypeFor[time.Duration]()
+var (
+	durationType = reflect.TypeFor[time.Duration]()
+	float64Type  = reflect.TypeFor[float64]()
+	resultPkg    = reflect.TypeFor[Result]().PkgPath()
+)
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func fromMS(v float64) time.Duration { return time.Duration(math.Round(v * float64(time.Millisecond))) }
 
-// jsonField is a struct field as its tag describes it.
-type jsonField struct {
-	index     int
-	name      string
-	omitEmpty bool
-}
-
-// jsonFields reads t's tags. Every exported field must have one: a field
-// without it would silently fall out of the stored Result.
-func jsonFields(t reflect.Type) ([]jsonField, error) {
-	var out []jsonField
+// shadow returns the type encoding/json reads and writes for t: t itself,
+// unless t is or holds a time.Duration or one of this package's structs.
+// A shadow struct has the exported fields of the original, same names,
+// same tags, each of a shadow type. Every exported field must have a json
+// tag: a field without one would silently fall out of the stored Result.
+func shadow(t reflect.Type) (reflect.Type, error) {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice:
+		e, err := shadow(t.Elem())
+		if err != nil || e == t.Elem() {
+			return t, err
+		}
+		if t.Kind() == reflect.Pointer {
+			return reflect.PointerTo(e), nil
+		}
+		return reflect.SliceOf(e), nil
+	case reflect.Struct:
+		if t.PkgPath() != resultPkg {
+			return t, nil
+		}
+	default:
+		if t == durationType {
+			return float64Type, nil
+		}
+		return t, nil
+	}
+	var fields []reflect.StructField
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		if !sf.IsExported() {
 			continue
 		}
-		tag, ok := sf.Tag.Lookup("json")
-		if !ok || tag == "" {
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		switch {
+		case name == "":
 			return nil, fmt.Errorf("%s.%s has no json tag", t.Name(), sf.Name)
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "-" {
+		case name == "-":
 			continue
-		}
-		if sf.Type == durationType && !strings.HasSuffix(name, "_ms") {
+		case sf.Type == durationType && !strings.HasSuffix(name, "_ms"):
 			return nil, fmt.Errorf("%s.%s: key %q of a duration must end in _ms", t.Name(), sf.Name, name)
 		}
-		out = append(out, jsonField{index: i, name: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
+		st, err := shadow(sf.Type)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, reflect.StructField{Name: sf.Name, Type: st, Tag: sf.Tag})
 	}
-	return out, nil
+	return reflect.StructOf(fields), nil
 }
 
-// encodeFields writes struct v as a JSON object, in field order.
-func encodeFields(v reflect.Value) ([]byte, error) {
-	fields, err := jsonFields(v.Type())
+// shadows maps each struct of this package that has JSON methods to its
+// shadow type. It is computed once, on first use (reflect.StructOf is too
+// slow to call for every document), and never changes after.
+var shadows = sync.OnceValues(func() (map[reflect.Type]reflect.Type, error) {
+	m := map[reflect.Type]reflect.Type{}
+	for _, t := range []reflect.Type{
+		reflect.TypeFor[Result](), reflect.TypeFor[RunConfig](), reflect.TypeFor[Metrics](),
+		reflect.TypeFor[Latency](), reflect.TypeFor[ErrorSample](),
+	} {
+		st, err := shadow(t)
+		if err != nil {
+			return nil, err
+		}
+		m[t] = st
+	}
+	return m, nil
+})
+
+// shadowOf returns t's shadow type from shadows.
+func shadowOf(t reflect.Type) (reflect.Type, error) {
+	m, err := shadows()
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for _, f := range fields {
-		fv := v.Field(f.index)
-		if f.omitEmpty && emptyValue(fv) {
-			continue
-		}
-		var val []byte
-		switch {
-		case fv.Type() == durationType:
-			val, err = json.Marshal(ms(time.Duration(fv.Int())))
-		case fv.Kind() == reflect.Slice && fv.Len() == 0:
-			val = []byte("[]")
-		default:
-			val, err = json.Marshal(fv.Interface())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.name, err)
-		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(f.name))
-		b.WriteByte(':')
-		b.Write(val)
+	if st, ok := m[t]; ok {
+		return st, nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil, fmt.Errorf("%s: not a type with a described JSON layout", t)
 }
 
-// decodeFields reads a JSON object into the struct v points to, replacing
-// all of it. Unknown keys are ignored; a missing key leaves its field zero.
+// toShadow copies src into dst, of src's shadow type.
+func toShadow(dst, src reflect.Value) {
+	switch {
+	case src.Type() == durationType:
+		dst.SetFloat(ms(time.Duration(src.Int())))
+	case dst.Type() == src.Type():
+		dst.Set(src)
+	case src.Kind() == reflect.Pointer:
+		if !src.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+			toShadow(dst.Elem(), src.Elem())
+		}
+	case src.Kind() == reflect.Slice:
+		dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
+		for i := range src.Len() {
+			toShadow(dst.Index(i), src.Index(i))
+		}
+	default: // one of this package's structs
+		for i := range dst.NumField() {
+			sf := dst.Type().Field(i)
+			f := dst.Field(i)
+			toShadow(f, src.FieldByName(sf.Name))
+			if f.Kind() == reflect.Slice && f.IsNil() && !omitEmpty(sf.Tag) {
+				f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+			}
+		}
+	}
+}
+
+// fromShadow copies src, of dst's shadow type, into dst.
+func fromShadow(dst, src reflect.Value) {
+	switch {
+	case dst.Type() == durationType:
+		dst.SetInt(int64(fromMS(src.Float())))
+	case dst.Kind() == reflect.Slice && src.Len() == 0:
+		dst.SetZero()
+	case dst.Type() == src.Type():
+		dst.Set(src)
+	case src.Kind() == reflect.Pointer:
+		if !src.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+			fromShadow(dst.Elem(), src.Elem())
+		}
+	case src.Kind() == reflect.Slice:
+		dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
+		for i := range src.Len() {
+			fromShadow(dst.Index(i), src.Index(i))
+		}
+	default: // one of this package's structs
+		for i := range src.NumField() {
+			fromShadow(dst.FieldByName(src.Type().Field(i).Name), src.Field(i))
+		}
+	}
+}
+
+func omitEmpty(tag reflect.StructTag) bool {
+	_, opts, _ := strings.Cut(tag.Get("json"), ",")
+	for opts != "" {
+		var opt string
+		opt, opts, _ = strings.Cut(opts, ",")
+		if opt == "omitempty" {
+			return true
+		}
+	}
+	return false
+}
+
+// encodeFields writes v, one of this package's structs, through its shadow.
+func encodeFields(v reflect.Value) ([]byte, error) {
+	st, err := shadowOf(v.Type())
+	if err != nil {
+		return nil, err
+	}
+	s := reflect.New(st).Elem()
+	toShadow(s, v)
+	return json.Marshal(s.Interface())
+}
+
+// decodeFields reads data into the struct v points to, through its shadow,
+// replacing all of it. Unknown keys are ignored; a missing key leaves its
+// field zero.
 func decodeFields(data []byte, v reflect.Value) error {
-	v = v.Elem()
-	fields, err := jsonFields(v.Type())
+	st, err := shadowOf(v.Elem().Type())
 	if err != nil {
 		return err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	s := reflect.New(st)
+	if err := json.Unmarshal(data, s.Interface()); err != nil {
 		return err
 	}
-	v.SetZero()
-	for _, f := range fields {
-		r, ok := raw[f.name]
-		if !ok {
-			continue
-		}
-		fv := v.Field(f.index)
-		if fv.Type() == durationType {
-			var n float64
-			if err := json.Unmarshal(r, &n); err != nil {
-				return fmt.Errorf("%s: %w", f.name, err)
-			}
-			fv.SetInt(int64(fromMS(n)))
-			continue
-		}
-		if err := json.Unmarshal(r, fv.Addr().Interface()); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-		if fv.Kind() == reflect.Slice && fv.Len() == 0 {
-			fv.SetZero()
-		}
-	}
+	v.Elem().SetZero()
+	fromShadow(v.Elem(), s.Elem())
 	return nil
-}
-
-// emptyValue is encoding/json's omitempty test.
-func emptyValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Pointer, reflect.Interface:
-		return v.IsNil()
-	}
-	return v.IsZero() && v.Kind() != reflect.Struct
 }
 
 // MarshalJSON writes the documented layout (see the field tags).
