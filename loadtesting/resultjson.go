@@ -113,57 +113,45 @@ func shadowOf(t reflect.Type) (reflect.Type, error) {
 	return nil, fmt.Errorf("%s: not a type with a described JSON layout", t)
 }
 
-// toShadow copies src into dst, of src's shadow type.
-func toShadow(dst, src reflect.Value) {
+// convert copies src into dst, one of them of the other's shadow type:
+// durations become milliseconds one way and nanoseconds the other. Writing
+// a shadow, a nil slice without omitempty becomes an empty one (so it is
+// written []); writing the original, an empty slice becomes nil.
+func convert(dst, src reflect.Value) {
 	switch {
 	case src.Type() == durationType:
 		dst.SetFloat(ms(time.Duration(src.Int())))
-	case dst.Type() == src.Type():
-		dst.Set(src)
-	case src.Kind() == reflect.Pointer:
-		if !src.IsNil() {
-			dst.Set(reflect.New(dst.Type().Elem()))
-			toShadow(dst.Elem(), src.Elem())
-		}
-	case src.Kind() == reflect.Slice:
-		dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
-		for i := range src.Len() {
-			toShadow(dst.Index(i), src.Index(i))
-		}
-	default: // one of this package's structs
-		for i := range dst.NumField() {
-			sf := dst.Type().Field(i)
-			f := dst.Field(i)
-			toShadow(f, src.FieldByName(sf.Name))
-			if f.Kind() == reflect.Slice && f.IsNil() && !omitEmpty(sf.Tag) {
-				f.Set(reflect.MakeSlice(f.Type(), 0, 0))
-			}
-		}
-	}
-}
-
-// fromShadow copies src, of dst's shadow type, into dst.
-func fromShadow(dst, src reflect.Value) {
-	switch {
 	case dst.Type() == durationType:
 		dst.SetInt(int64(fromMS(src.Float())))
-	case dst.Kind() == reflect.Slice && src.Len() == 0:
-		dst.SetZero()
 	case dst.Type() == src.Type():
 		dst.Set(src)
 	case src.Kind() == reflect.Pointer:
 		if !src.IsNil() {
 			dst.Set(reflect.New(dst.Type().Elem()))
-			fromShadow(dst.Elem(), src.Elem())
+			convert(dst.Elem(), src.Elem())
 		}
 	case src.Kind() == reflect.Slice:
 		dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
 		for i := range src.Len() {
-			fromShadow(dst.Index(i), src.Index(i))
+			convert(dst.Index(i), src.Index(i))
 		}
-	default: // one of this package's structs
-		for i := range src.NumField() {
-			fromShadow(dst.FieldByName(src.Type().Field(i).Name), src.Field(i))
+	default: // one of this package's structs and its shadow, unnamed
+		toShadow := dst.Type().Name() == ""
+		sh := dst
+		if !toShadow {
+			sh = src
+		}
+		for i := range sh.NumField() {
+			sf := sh.Type().Field(i)
+			f := dst.FieldByName(sf.Name)
+			convert(f, src.FieldByName(sf.Name))
+			switch {
+			case f.Kind() != reflect.Slice:
+			case toShadow && f.IsNil() && !omitEmpty(sf.Tag):
+				f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+			case !toShadow && f.Len() == 0:
+				f.SetZero()
+			}
 		}
 	}
 }
@@ -187,7 +175,7 @@ func encodeFields(v reflect.Value) ([]byte, error) {
 		return nil, err
 	}
 	s := reflect.New(st).Elem()
-	toShadow(s, v)
+	convert(s, v)
 	return json.Marshal(s.Interface())
 }
 
@@ -204,7 +192,7 @@ func decodeFields(data []byte, v reflect.Value) error {
 		return err
 	}
 	v.Elem().SetZero()
-	fromShadow(v.Elem(), s.Elem())
+	convert(v.Elem(), s.Elem())
 	return nil
 }
 
