@@ -136,6 +136,19 @@ func TestResult_JSONEveryField(t *testing.T) {
 		t.Errorf("Result changed through JSON (-want +got); is a field missing from the JSON?\n%s\njson: %s", diff, data)
 	}
 
+	// The nested types write themselves alone as they are written inside a
+	// Result, and read themselves back.
+	var parts map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(data, &parts))
+	for key, v := range map[string]any{"config": &want.Config, "metrics": &want.Metrics} {
+		alone, err := json.Marshal(v)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(parts[key]), string(alone), "%s on its own", key)
+		back := reflect.New(reflect.TypeOf(v).Elem())
+		require.NoError(t, json.Unmarshal(alone, back.Interface()))
+		assert.Empty(t, cmp.Diff(v, back.Interface()), "%s on its own through JSON (-want +got)", key)
+	}
+
 	var doc any
 	require.NoError(t, json.Unmarshal(data, &doc))
 	snake := regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
