@@ -80,7 +80,7 @@ func ExampleConfig() {
 	// auth:      Bearer s3cret
 	// body:      {"done":true}
 	// name:      POST /users/{user}/tasks/{id}
-	// statuses:  201×10
+	// statuses:  10×201
 	// stored:    map[Authorization:[[redacted]] X-Tenant:[acme]]
 }
 
@@ -148,7 +148,7 @@ func Example_loadTest() {
 	fmt.Println("only 200 OK:", loadassert.StatusCodesIn(report, res, []int{http.StatusOK}))
 	// Output:
 	// requests: 500
-	// statuses: 200×500
+	// statuses: 500×200
 	// error rate below 1%: true
 	// only 200 OK: true
 }

@@ -44,6 +44,10 @@ func redactResult(r *Result, known []string) Result {
 	c.Config.ExpectStatus = slices.Clone(r.Config.ExpectStatus)
 	c.Config.Tags = slices.Clone(r.Config.Tags)
 	c.Metrics.StatusCodes = maps.Clone(r.Metrics.StatusCodes)
+	if r.Metrics.SendLag != nil {
+		lag := *r.Metrics.SendLag
+		c.Metrics.SendLag = &lag
+	}
 	if len(r.Metrics.Errors) > 0 {
 		c.Metrics.Errors = make([]ErrorSample, len(r.Metrics.Errors))
 		for i, e := range r.Metrics.Errors {

@@ -1,14 +1,9 @@
 package loadtesting
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -20,106 +15,118 @@ import (
 // SchemaVersion is the version of the Result JSON this package writes.
 const SchemaVersion = 1
 
-// Result is what one run measured. It is JSON-serialisable (snake_case
-// keys, durations as milliseconds) and round-trips exactly, histogram
-// included, so stored runs can be compared and merged later.
+// Result is what one run measured. It is JSON-serialisable and
+// round-trips exactly, histogram included, so stored runs can be compared
+// and merged later. The fields' json tags are the layout (snake_case keys);
+// a time.Duration is written as milliseconds, a float, under a key ending
+// in "_ms".
 type Result struct {
 	// Schema is the JSON layout version (SchemaVersion).
-	Schema int
+	Schema int `json:"schema"`
 	// ID identifies the run; IDs sort by start time.
-	ID string
+	ID string `json:"id"`
 	// Name is Config.Name, or "METHOD PATH".
-	Name string
+	Name string `json:"name"`
 	// Method and Path (the template, placeholders unfilled) of the requests.
-	Method string
-	Path   string
+	Method string `json:"method"`
+	Path   string `json:"path"`
 	// URL is the resolved target: the full URL for HTTP runs, the path and
 	// query for in-process runs. Any password in it is redacted.
-	URL string
+	URL string `json:"url"`
 	// StartedAt is when the run started (UTC); Duration how long it ran.
-	StartedAt time.Time
-	Duration  time.Duration
+	StartedAt time.Time     `json:"started_at"`
+	Duration  time.Duration `json:"duration_ms"`
 	// Clients is the concurrency the run used.
-	Clients int
+	Clients int `json:"clients"`
 	// InProcess is true when the handler was called directly.
-	InProcess bool
+	InProcess bool `json:"in_process"`
 	// Protocol is what the requests used: "HTTP/1.1", "HTTP/2.0" or
 	// ProtocolInProcess. It comes from the responses (several are joined
 	// with ", " if they differed), and is empty when it is unknown: a run
 	// with Config.HTTP2 or Config.Transport that got no response, or a
 	// Result stored before the field existed.
-	Protocol string
+	Protocol string `json:"protocol"`
 	// Config is the run's configuration, with sensitive headers redacted.
-	Config RunConfig
+	Config RunConfig `json:"config"`
 	// Metrics are the measurements.
-	Metrics Metrics
+	Metrics Metrics `json:"metrics"`
 	// Histogram is every request's latency as a compressed, base64-encoded
 	// HDR histogram (nanoseconds, 1 ns .. 1 h, 3 significant digits).
-	Histogram string
+	Histogram string `json:"histogram"`
 }
 
 // RunConfig is the stored, redacted form of the Config a run used.
 type RunConfig struct {
-	Requests     int64
-	Duration     time.Duration
-	Rate         float64
-	RampTo       float64 // 0: no ramp
-	Timeout      time.Duration
-	PathParams   map[string]string
-	Query        url.Values
-	Headers      http.Header
-	BodyBytes    int  // size of Config.Body
-	BodyFunc     bool // whether payloads came from Config.BodyFunc
-	ExpectStatus []int
-	Tags         []string
+	Requests     int64             `json:"requests"`
+	Duration     time.Duration     `json:"duration_ms"`
+	Rate         float64           `json:"rate"`
+	RampTo       float64           `json:"ramp_to,omitempty"` // 0: no ramp
+	Timeout      time.Duration     `json:"timeout_ms"`
+	PathParams   map[string]string `json:"path_params,omitempty"`
+	Query        url.Values        `json:"query,omitempty"`
+	Headers      http.Header       `json:"headers,omitempty"`
+	BodyBytes    int               `json:"body_bytes"` // size of Config.Body
+	BodyFunc     bool              `json:"body_func"`  // whether payloads came from Config.BodyFunc
+	ExpectStatus []int             `json:"expect_status,omitempty"`
+	Tags         []string          `json:"tags,omitempty"`
 }
 
 // Metrics are a run's measurements.
 type Metrics struct {
 	// Requests counts every request that finished; Succeeded + Failed == Requests.
-	Requests  int64
-	Succeeded int64
-	Failed    int64
+	Requests  int64 `json:"requests"`
+	Succeeded int64 `json:"succeeded"`
+	Failed    int64 `json:"failed"`
 	// ErrorRate is Failed / Requests, from 0 to 1.
-	ErrorRate float64
+	ErrorRate float64 `json:"error_rate"`
 	// Throughput is successful responses per second.
-	Throughput float64
+	Throughput float64 `json:"throughput"`
 	// RequestRate is all finished requests per second.
-	RequestRate float64
+	RequestRate float64 `json:"request_rate"`
 	// Latency summarises the latency distribution.
-	Latency Latency
+	Latency Latency `json:"latency"`
+	// SendLag summarises, for open-model runs (Config.Rate > 0), how late
+	// each request left after its scheduled send time; it is nil for
+	// closed-model runs. A request leaves late when every client is busy
+	// (the target answers too slowly for the rate) or the generator cannot
+	// keep up. Its latency still counts from the scheduled time, so the
+	// lag is in Latency too: SendLag says how much of it was waiting to send.
+	SendLag *Latency `json:"send_lag,omitempty"`
+	// LateSends counts the open-model requests that left more than a
+	// millisecond after their scheduled time; 0 for closed-model runs.
+	LateSends int64 `json:"late_sends,omitempty"`
 	// StatusCodes counts responses by status; 0 counts requests that got no
 	// response (timeouts, transport errors, panics).
-	StatusCodes map[int]int64
+	StatusCodes map[int]int64 `json:"status_codes"`
 	// BytesIn and BytesOut count response and request body bytes.
-	BytesIn  int64
-	BytesOut int64
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
 	// Connections counts the connections the run opened to BaseURL: one
 	// per client when keep-alive held throughout, more when the server
 	// closed some (a keep-alive timeout or request limit), about one per
 	// request when it never kept one open. 0 for in-process runs.
-	Connections int64
+	Connections int64 `json:"connections"`
 	// Errors holds the first 100 failures.
-	Errors []ErrorSample
+	Errors []ErrorSample `json:"errors"`
 
 	// GeneratorCPU is the CPU time (user + system, from getrusage) that the
 	// load-generating process used during the run. In-process runs call
 	// the handler in the same process, so there it includes the handler's
 	// CPU too; it is the generator's own cost only for runs with a BaseURL.
-	GeneratorCPU time.Duration
+	GeneratorCPU time.Duration `json:"generator_cpu_ms"`
 	// GeneratorCPUPerRequest is GeneratorCPU / Requests.
-	GeneratorCPUPerRequest time.Duration
+	GeneratorCPUPerRequest time.Duration `json:"generator_cpu_per_request_ms"`
 	// GeneratorCores is how many CPUs the process could use (GOMAXPROCS).
-	GeneratorCores int
+	GeneratorCores int `json:"generator_cores"`
 	// GeneratorBusy is GeneratorCPU / (GeneratorCores × Duration), from 0
 	// to about 1: the share of its CPUs the generator kept busy.
-	GeneratorBusy float64
+	GeneratorBusy float64 `json:"generator_busy"`
 	// GeneratorBound is true when a run with a BaseURL used nearly all the
 	// CPU it had (GeneratorBusy >= 0.9): the generator, not the target, was
 	// likely the bottleneck, and the rates measured say more about the
 	// generator. GeneratorWarning then says so in words.
-	GeneratorBound   bool
-	GeneratorWarning string
+	GeneratorBound   bool   `json:"generator_bound"`
+	GeneratorWarning string `json:"generator_warning,omitempty"`
 }
 
 // generatorBusyLimit is the share of its CPUs above which an out-of-process
@@ -145,24 +152,33 @@ func (m *Metrics) setGenerator(cpu time.Duration, cores int, wall time.Duration,
 // Latency summarises a latency distribution. Percentiles come from the HDR
 // histogram, so they are exact to 3 significant digits.
 type Latency struct {
-	Min, Mean, StdDev, P50, P75, P90, P95, P99, P999, Max time.Duration
+	Min    time.Duration `json:"min_ms"`
+	Mean   time.Duration `json:"mean_ms"`
+	StdDev time.Duration `json:"stddev_ms"`
+	P50    time.Duration `json:"p50_ms"`
+	P75    time.Duration `json:"p75_ms"`
+	P90    time.Duration `json:"p90_ms"`
+	P95    time.Duration `json:"p95_ms"`
+	P99    time.Duration `json:"p99_ms"`
+	P999   time.Duration `json:"p999_ms"`
+	Max    time.Duration `json:"max_ms"`
 }
 
 // ErrorSample describes one failed request.
 type ErrorSample struct {
 	// Request is the request's number within the run, from 0.
-	Request int64
+	Request int64 `json:"request"`
 	// Status is the response status, 0 when there was no response.
-	Status int
+	Status int `json:"status"`
 	// Kind says what failed, one of KindStatus, KindTimeout, KindPanic,
 	// KindTransport and KindPayload, for a program to switch on.
-	Kind string
+	Kind string `json:"kind"`
 	// Message says what went wrong.
-	Message string
+	Message string `json:"message"`
 	// Body is the start of the response body (at most 512 bytes).
-	Body string
+	Body string `json:"body,omitempty"`
 	// At is when the failure happened, counted from the start of the run.
-	At time.Duration
+	At time.Duration `json:"at_ms"`
 }
 
 // ProtocolInProcess is Result.Protocol for in-process runs: no protocol,
@@ -246,179 +262,16 @@ func (r *Result) OneLine() string {
 	return line
 }
 
-// StatusSummary renders the status distribution in ascending order, e.g.
-// "200×498 503×2", with "none" for no response.
+// Succeeded reports whether a response with status counted as a success in
+// r's run: a status in Config.ExpectStatus when that is set, else one in
+// 200..399. It is the rule the run itself applied.
+func (r *Result) Succeeded(status int) bool {
+	return engine.Succeeded(status, r.Config.ExpectStatus)
+}
+
+// StatusSummary renders the status distribution as count×status in
+// ascending order of status, e.g. "2×no response, 498×200, 2×503": the
+// form assertion failures use too.
 func (m Metrics) StatusSummary() string {
-	codes := slices.Sorted(maps.Keys(m.StatusCodes))
-	parts := make([]string, 0, len(codes))
-	for _, c := range codes {
-		label := fmt.Sprint(c)
-		if c == 0 {
-			label = "none"
-		}
-		parts = append(parts, fmt.Sprintf("%s×%d", label, m.StatusCodes[c]))
-	}
-	return strings.Join(parts, " ")
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func fromMS(v float64) time.Duration { return time.Duration(math.Round(v * float64(time.Millisecond))) }
-
-// JSON layout. Field names are the contract; add, never rename without a
-// schema bump.
-type resultJSON struct {
-	Schema     int           `json:"schema"`
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Method     string        `json:"method"`
-	Path       string        `json:"path"`
-	URL        string        `json:"url"`
-	StartedAt  time.Time     `json:"started_at"`
-	DurationMS float64       `json:"duration_ms"`
-	Clients    int           `json:"clients"`
-	InProcess  bool          `json:"in_process"`
-	Protocol   string        `json:"protocol"`
-	Config     runConfigJSON `json:"config"`
-	Metrics    metricsJSON   `json:"metrics"`
-	Histogram  string        `json:"histogram"`
-}
-
-type runConfigJSON struct {
-	Requests     int64             `json:"requests"`
-	DurationMS   float64           `json:"duration_ms"`
-	Rate         float64           `json:"rate"`
-	RampTo       float64           `json:"ramp_to,omitempty"`
-	TimeoutMS    float64           `json:"timeout_ms"`
-	PathParams   map[string]string `json:"path_params,omitempty"`
-	Query        url.Values        `json:"query,omitempty"`
-	Headers      http.Header       `json:"headers,omitempty"`
-	BodyBytes    int               `json:"body_bytes"`
-	BodyFunc     bool              `json:"body_func"`
-	ExpectStatus []int             `json:"expect_status,omitempty"`
-	Tags         []string          `json:"tags,omitempty"`
-}
-
-type metricsJSON struct {
-	Requests    int64             `json:"requests"`
-	Succeeded   int64             `json:"succeeded"`
-	Failed      int64             `json:"failed"`
-	ErrorRate   float64           `json:"error_rate"`
-	Throughput  float64           `json:"throughput"`
-	RequestRate float64           `json:"request_rate"`
-	Latency     latencyJSON       `json:"latency"`
-	StatusCodes map[int]int64     `json:"status_codes"`
-	BytesIn     int64             `json:"bytes_in"`
-	BytesOut    int64             `json:"bytes_out"`
-	Connections int64             `json:"connections"`
-	Errors      []errorSampleJSON `json:"errors"`
-
-	GeneratorCPUMS           float64 `json:"generator_cpu_ms"`
-	GeneratorCPUPerRequestMS float64 `json:"generator_cpu_per_request_ms"`
-	GeneratorCores           int     `json:"generator_cores"`
-	GeneratorBusy            float64 `json:"generator_busy"`
-	GeneratorBound           bool    `json:"generator_bound"`
-	GeneratorWarning         string  `json:"generator_warning,omitempty"`
-}
-
-type latencyJSON struct {
-	Min    float64 `json:"min_ms"`
-	Mean   float64 `json:"mean_ms"`
-	StdDev float64 `json:"stddev_ms"`
-	P50    float64 `json:"p50_ms"`
-	P75    float64 `json:"p75_ms"`
-	P90    float64 `json:"p90_ms"`
-	P95    float64 `json:"p95_ms"`
-	P99    float64 `json:"p99_ms"`
-	P999   float64 `json:"p999_ms"`
-	Max    float64 `json:"max_ms"`
-}
-
-type errorSampleJSON struct {
-	Request int64   `json:"request"`
-	Status  int     `json:"status"`
-	Kind    string  `json:"kind"`
-	Message string  `json:"message"`
-	Body    string  `json:"body,omitempty"`
-	AtMS    float64 `json:"at_ms"`
-}
-
-// MarshalJSON writes the documented layout.
-func (r Result) MarshalJSON() ([]byte, error) {
-	m := r.Metrics
-	l := m.Latency
-	j := resultJSON{
-		Schema: r.Schema, ID: r.ID, Name: r.Name, Method: r.Method, Path: r.Path, URL: r.URL,
-		StartedAt: r.StartedAt, DurationMS: ms(r.Duration), Clients: r.Clients, InProcess: r.InProcess,
-		Protocol: r.Protocol,
-		Config: runConfigJSON{
-			Requests: r.Config.Requests, DurationMS: ms(r.Config.Duration), Rate: r.Config.Rate, RampTo: r.Config.RampTo,
-			TimeoutMS: ms(r.Config.Timeout), PathParams: r.Config.PathParams, Query: r.Config.Query,
-			Headers: r.Config.Headers, BodyBytes: r.Config.BodyBytes, BodyFunc: r.Config.BodyFunc,
-			ExpectStatus: r.Config.ExpectStatus, Tags: r.Config.Tags,
-		},
-		Metrics: metricsJSON{
-			Requests: m.Requests, Succeeded: m.Succeeded, Failed: m.Failed, ErrorRate: m.ErrorRate,
-			Throughput: m.Throughput, RequestRate: m.RequestRate,
-			Latency: latencyJSON{
-				Min: ms(l.Min), Mean: ms(l.Mean), StdDev: ms(l.StdDev), P50: ms(l.P50), P75: ms(l.P75),
-				P90: ms(l.P90), P95: ms(l.P95), P99: ms(l.P99), P999: ms(l.P999), Max: ms(l.Max),
-			},
-			StatusCodes: m.StatusCodes, BytesIn: m.BytesIn, BytesOut: m.BytesOut, Connections: m.Connections,
-			Errors:         make([]errorSampleJSON, 0, len(m.Errors)),
-			GeneratorCPUMS: ms(m.GeneratorCPU), GeneratorCPUPerRequestMS: ms(m.GeneratorCPUPerRequest),
-			GeneratorCores: m.GeneratorCores, GeneratorBusy: m.GeneratorBusy,
-			GeneratorBound: m.GeneratorBound, GeneratorWarning: m.GeneratorWarning,
-		},
-		Histogram: r.Histogram,
-	}
-	for _, e := range m.Errors {
-		j.Metrics.Errors = append(j.Metrics.Errors, errorSampleJSON{
-			Request: e.Request, Status: e.Status, Kind: e.Kind, Message: e.Message, Body: e.Body, AtMS: ms(e.At)})
-	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON reads the documented layout. A document of another schema
-// version is an error naming the version.
-func (r *Result) UnmarshalJSON(data []byte) error {
-	var j resultJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	if j.Schema != SchemaVersion {
-		return fmt.Errorf("result schema %d: this version of apiload reads schema %d", j.Schema, SchemaVersion)
-	}
-	l := j.Metrics.Latency
-	*r = Result{
-		Schema: j.Schema, ID: j.ID, Name: j.Name, Method: j.Method, Path: j.Path, URL: j.URL,
-		StartedAt: j.StartedAt, Duration: fromMS(j.DurationMS), Clients: j.Clients, InProcess: j.InProcess,
-		Protocol: j.Protocol,
-		Config: RunConfig{
-			Requests: j.Config.Requests, Duration: fromMS(j.Config.DurationMS), Rate: j.Config.Rate, RampTo: j.Config.RampTo,
-			Timeout: fromMS(j.Config.TimeoutMS), PathParams: j.Config.PathParams, Query: j.Config.Query,
-			Headers: j.Config.Headers, BodyBytes: j.Config.BodyBytes, BodyFunc: j.Config.BodyFunc,
-			ExpectStatus: j.Config.ExpectStatus, Tags: j.Config.Tags,
-		},
-		Metrics: Metrics{
-			Requests: j.Metrics.Requests, Succeeded: j.Metrics.Succeeded, Failed: j.Metrics.Failed,
-			ErrorRate: j.Metrics.ErrorRate, Throughput: j.Metrics.Throughput, RequestRate: j.Metrics.RequestRate,
-			Latency: Latency{
-				Min: fromMS(l.Min), Mean: fromMS(l.Mean), StdDev: fromMS(l.StdDev), P50: fromMS(l.P50),
-				P75: fromMS(l.P75), P90: fromMS(l.P90), P95: fromMS(l.P95), P99: fromMS(l.P99),
-				P999: fromMS(l.P999), Max: fromMS(l.Max),
-			},
-			StatusCodes: j.Metrics.StatusCodes, BytesIn: j.Metrics.BytesIn, BytesOut: j.Metrics.BytesOut,
-			Connections:  j.Metrics.Connections,
-			GeneratorCPU: fromMS(j.Metrics.GeneratorCPUMS), GeneratorCPUPerRequest: fromMS(j.Metrics.GeneratorCPUPerRequestMS),
-			GeneratorCores: j.Metrics.GeneratorCores, GeneratorBusy: j.Metrics.GeneratorBusy,
-			GeneratorBound: j.Metrics.GeneratorBound, GeneratorWarning: j.Metrics.GeneratorWarning,
-		},
-		Histogram: j.Histogram,
-	}
-	for _, e := range j.Metrics.Errors {
-		r.Metrics.Errors = append(r.Metrics.Errors, ErrorSample{
-			Request: e.Request, Status: e.Status, Kind: e.Kind, Message: e.Message, Body: e.Body, At: fromMS(e.AtMS)})
-	}
-	return nil
+	return format.Statuses(m.StatusCodes, nil)
 }

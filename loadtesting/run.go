@@ -144,26 +144,36 @@ func metricsFrom(rep *engine.Report) Metrics {
 		m.Throughput = float64(m.Succeeded) / secs
 		m.RequestRate = float64(m.Requests) / secs
 	}
-	h := rep.Latency
-	if h.TotalCount() > 0 {
-		ps := h.ValueAtPercentilesSlice([]float64{50, 75, 90, 95, 99, 99.9})
-		m.Latency = Latency{
-			Min:    time.Duration(h.Min()),
-			Mean:   time.Duration(h.Mean()),
-			StdDev: time.Duration(h.StdDev()),
-			P50:    time.Duration(ps[0]),
-			P75:    time.Duration(ps[1]),
-			P90:    time.Duration(ps[2]),
-			P95:    time.Duration(ps[3]),
-			P99:    time.Duration(ps[4]),
-			P999:   time.Duration(ps[5]),
-			Max:    time.Duration(h.Max()),
-		}
+	if rep.Latency.TotalCount() > 0 {
+		m.Latency = summarise(rep.Latency)
+	}
+	// The engine keeps send lags only in the open model.
+	if rep.SendLag != nil && rep.SendLag.TotalCount() > 0 {
+		lag := summarise(rep.SendLag)
+		m.SendLag = &lag
+		m.LateSends = rep.LateSends
 	}
 	for _, s := range rep.Errors {
 		m.Errors = append(m.Errors, ErrorSample(s))
 	}
 	return m
+}
+
+// summarise reads a Latency summary from a histogram of nanoseconds.
+func summarise(h *hdrhistogram.Histogram) Latency {
+	ps := h.ValueAtPercentilesSlice([]float64{50, 75, 90, 95, 99, 99.9})
+	return Latency{
+		Min:    time.Duration(h.Min()),
+		Mean:   time.Duration(h.Mean()),
+		StdDev: time.Duration(h.StdDev()),
+		P50:    time.Duration(ps[0]),
+		P75:    time.Duration(ps[1]),
+		P90:    time.Duration(ps[2]),
+		P95:    time.Duration(ps[3]),
+		P99:    time.Duration(ps[4]),
+		P999:   time.Duration(ps[5]),
+		Max:    time.Duration(h.Max()),
+	}
 }
 
 // effectiveClients is the concurrency a run could reach: no more workers

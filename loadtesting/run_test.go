@@ -86,6 +86,13 @@ func TestExec_countsAndStatuses(t *testing.T) {
 				t.Errorf("status codes (-want +got):\n%s", diff)
 			}
 			assert.InDelta(t, tt.wantErrorRate, m.ErrorRate, 1e-12, "ErrorRate")
+			var succeeded int64 // by the Result's rule: the run's own, read back
+			for code, n := range m.StatusCodes {
+				if res.Succeeded(code) {
+					succeeded += n
+				}
+			}
+			assert.Equal(t, m.Succeeded, succeeded, "Result.Succeeded agrees with the run")
 			assert.Equal(t, tt.wantBytesIn, m.BytesIn, "BytesIn")
 			assert.Len(t, m.Errors, int(min(tt.wantFailed, 100)), "error samples")
 			if m.Succeeded > 0 {
@@ -423,6 +430,55 @@ func TestExec_rateSchedulesSends(t *testing.T) {
 					assert.InDelta(t, float64(n), r0*due+k*due*due/2, 1e-6, "request %d arrived at %v", n, got)
 				}
 				assert.Equal(t, arrivals[len(arrivals)-1], res.Duration, "the run ends with its last, instant, request")
+			})
+		})
+	}
+}
+
+// TestExec_sendLag checks that an open-model run's send lag reaches the
+// Result (and its JSON), and that a closed-model run has none.
+func TestExec_sendLag(t *testing.T) {
+	tests := []struct {
+		name     string
+		h        http.Handler
+		cfg      loadtesting.Config
+		wantLag  bool // a SendLag summary
+		wantLate int64
+		wantP50  time.Duration
+		wantMax  time.Duration
+	}{
+		// One client and a 10ms handler at 1000/s: request i is due at i ms
+		// but leaves at 10i ms, 9i ms late.
+		{"open model falls behind", sleeper(10 * time.Millisecond), loadtesting.Config{Rate: 1000, Requests: 10, Clients: 1},
+			true, 9, 36 * time.Millisecond, 81 * time.Millisecond},
+		{"open model keeps to the schedule", okHandler, loadtesting.Config{Rate: 200, Requests: 20, Clients: 2},
+			true, 0, 0, 0},
+		{"closed model", sleeper(10 * time.Millisecond), loadtesting.Config{Requests: 10, Clients: 1},
+			false, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				res, err := loadtesting.Exec(t.Context(), tt.h, tt.cfg)
+				require.NoError(t, err)
+				m := res.Metrics
+				assert.Equal(t, tt.wantLate, m.LateSends, "LateSends")
+				data, err := json.Marshal(res)
+				require.NoError(t, err)
+				if !tt.wantLag {
+					assert.Nil(t, m.SendLag, "SendLag of a closed-model run")
+					assert.NotContains(t, string(data), `"send_lag"`)
+					return
+				}
+				require.NotNil(t, m.SendLag, "SendLag of an open-model run")
+				// The histogram keeps 3 significant digits.
+				assert.InDelta(t, float64(tt.wantP50), float64(m.SendLag.P50), float64(tt.wantP50/1000+time.Microsecond), "send lag p50")
+				assert.InDelta(t, float64(tt.wantMax), float64(m.SendLag.Max), float64(tt.wantMax/1000+time.Microsecond), "send lag max")
+
+				var back loadtesting.Result
+				require.NoError(t, json.Unmarshal(data, &back))
+				assert.Equal(t, m.SendLag, back.Metrics.SendLag, "send lag after a JSON round trip")
+				assert.Equal(t, m.LateSends, back.Metrics.LateSends, "late sends after a JSON round trip")
 			})
 		})
 	}

@@ -75,22 +75,20 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 		})
 	}
 	plan := engine.Plan{
-		Method:    c.Method,
-		URL:       target,
-		Header:    c.Headers,
-		Body:      c.Body,
-		BodyFunc:  c.BodyFunc,
-		Requests:  c.Requests,
-		Duration:  c.Duration,
-		Clients:   c.Clients,
-		Rate:      c.Rate,
-		RampTo:    c.RampTo,
-		Timeout:   c.Timeout,
-		Transport: tr,
-	}
-	if len(c.ExpectStatus) > 0 {
-		ok := slices.Clone(c.ExpectStatus)
-		plan.Success = func(s int) bool { return slices.Contains(ok, s) }
+		Method:   c.Method,
+		URL:      target,
+		Header:   c.Headers,
+		Body:     c.Body,
+		BodyFunc: c.BodyFunc,
+		Requests: c.Requests,
+		Duration: c.Duration,
+		Clients:  c.Clients,
+		Rate:     c.Rate,
+		RampTo:   c.RampTo,
+		Timeout:  c.Timeout,
+		// Cloned: the caller may change its slice while the run goes on.
+		ExpectStatus: slices.Clone(c.ExpectStatus),
+		Transport:    tr,
 	}
 	return &Running{runner: engine.Start(ctx, plan), transport: tr, cfg: c, target: target, inProcess: inProcess}, nil
 }

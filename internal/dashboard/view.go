@@ -158,6 +158,9 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 	if m.Connections > 0 {
 		v.Config = append(v.Config, kv{"connections", "connections", report.Connections(m, r.Clients)})
 	}
+	if lag := report.SendLag(m); lag != "" {
+		v.Config = append(v.Config, kv{"sendlag", "send lag", lag})
+	}
 	if m.GeneratorCPU > 0 {
 		gen := format.Duration(m.GeneratorCPUPerRequest) + " CPU/request"
 		if m.GeneratorBound {

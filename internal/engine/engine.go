@@ -125,9 +125,6 @@ const lateThreshold = time.Millisecond
 // Start begins the run described by p and returns at once. The run ends when
 // p's count or duration is reached or ctx ends; Wait returns its Report.
 func Start(ctx context.Context, p Plan) *Runner {
-	if p.Success == nil {
-		p.Success = DefaultSuccess
-	}
 	clients := p.Clients
 	if p.Requests > 0 && int64(clients) > p.Requests {
 		clients = int(p.Requests)
@@ -335,7 +332,7 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 	if timedOut {
 		out.Status = 0 // whatever the handler wrote after its deadline was never a response
 	}
-	ok := err == nil && !timedOut && p.Success(out.Status)
+	ok := err == nil && !timedOut && Succeeded(out.Status, p.ExpectStatus)
 	w.rec.record(lat, out.Status, ok, out.BytesIn, int64(len(body)))
 	if !ok && r.sampler.wants() { // past the first MaxSamples, don't build what would be dropped
 		smp := Sample{Request: n, Status: out.Status, Body: string(out.Body), At: end.Sub(r.start)}

@@ -3,6 +3,7 @@ package engine
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -32,13 +33,21 @@ type Plan struct {
 	Rate    float64
 	RampTo  float64
 	Timeout time.Duration
-	// Success reports whether a status counts as a success; nil means
-	// DefaultSuccess.
-	Success func(status int) bool
+	// ExpectStatus lists the statuses that count as a success; empty means
+	// 200..399 (see Succeeded). It is not modified.
+	ExpectStatus []int
 
 	// Transport sends the requests.
 	Transport Transport
 }
 
-// DefaultSuccess is the success rule when none is configured: 200..399.
-func DefaultSuccess(status int) bool { return status >= 200 && status < 400 }
+// Succeeded is the one rule for which responses count as a success: a
+// status in expect when expect is not empty, else a status in 200..399 (as
+// vegeta and k6 count it). A request with no response (status 0) counts
+// only if expect lists 0.
+func Succeeded(status int, expect []int) bool {
+	if len(expect) > 0 {
+		return slices.Contains(expect, status)
+	}
+	return status >= 200 && status < 400
+}

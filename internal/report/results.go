@@ -15,12 +15,12 @@ import (
 
 // Results writes the full report of one run: its name and id; target and
 // protocol, start, duration, clients, requests, successes and failures;
-// throughput and request rate; the connections an HTTP run opened; every
-// latency percentile; the status codes (2xx and 3xx green, 4xx yellow, 5xx
-// and no response red, when o.Color); the first o.MaxErrors error samples;
-// and the run's configuration. r's secrets were
-// hidden where it was made (or read back from a Store); control characters
-// in stored text are not printed.
+// throughput and request rate; the connections an HTTP run opened; an
+// open-model run's send lag; every latency percentile; the status codes
+// (2xx and 3xx green, 4xx yellow, 5xx and no response red, when o.Color);
+// the first o.MaxErrors error samples; and the run's configuration. r's
+// secrets were hidden where it was made (or read back from a Store);
+// control characters in stored text are not printed.
 func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	if r == nil {
 		return fmt.Errorf("report: no result")
@@ -61,6 +61,9 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	}
 	if m.Connections > 0 {
 		summary = append(summary, []string{"Connections", Connections(m, r.Clients)})
+	}
+	if lag := SendLag(m); lag != "" {
+		summary = append(summary, []string{"Send lag", lag})
 	}
 	if m.GeneratorCPU > 0 {
 		gen := fmt.Sprintf("%s CPU per request, %s busy of %d cores", format.Duration(m.GeneratorCPUPerRequest),
@@ -121,6 +124,23 @@ func Connections(m loadtesting.Metrics, clients int) string {
 		s += " (one per request: no connection was kept alive)"
 	}
 	return s
+}
+
+// SendLag says in words how late an open-model run's requests left after
+// their scheduled send times: percentiles of the lag, and how many left
+// more than a millisecond late. It is "" for a closed-model run (or one
+// stored before the figure existed). The text report and the dashboard
+// both show it.
+func SendLag(m loadtesting.Metrics) string {
+	l := m.SendLag
+	if l == nil {
+		return ""
+	}
+	s := fmt.Sprintf("p50 %s, p99 %s, max %s; ", format.Duration(l.P50), format.Duration(l.P99), format.Duration(l.Max))
+	if m.LateSends == 0 {
+		return s + "none sent more than 1ms late"
+	}
+	return s + fmt.Sprintf("%d of %d sent more than 1ms late (latency counts from the scheduled time)", m.LateSends, m.Requests)
 }
 
 func failed(p palette, m loadtesting.Metrics) string {

@@ -18,7 +18,6 @@ package assert
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -156,20 +155,11 @@ func StatusCodesIn(t TestingT, r *loadtesting.Result, codes []int, msgAndArgs ..
 	if !sent(t, r, fmt.Sprintf("statuses in %v", codes), msgAndArgs) {
 		return false
 	}
-	var bad []string
-	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
-		if !slices.Contains(codes, c) {
-			label := fmt.Sprint(c)
-			if c == 0 {
-				label = "no response"
-			}
-			bad = append(bad, fmt.Sprintf("%d×%s", r.Metrics.StatusCodes[c], label))
-		}
-	}
-	if len(bad) == 0 {
+	bad := format.Statuses(r.Metrics.StatusCodes, func(c int) bool { return !slices.Contains(codes, c) })
+	if bad == "" {
 		return true
 	}
-	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, strings.Join(bad, ", ")), msgAndArgs)
+	return failWithSamples(t, r, fmt.Sprintf("statuses outside %v: %s", codes, bad), msgAndArgs)
 }
 
 // latencyAt returns the latency at percentile p from r's histogram. A
@@ -293,27 +283,10 @@ func report(r *loadtesting.Result, samples int) string {
 	return b.String()
 }
 
-// failedStatuses summarises the failures by kind of status.
+// failedStatuses summarises the failures by status: those the run's rule
+// did not count as a success, and no response.
 func failedStatuses(r *loadtesting.Result) string {
-	var parts []string
-	for _, c := range slices.Sorted(maps.Keys(r.Metrics.StatusCodes)) {
-		n := r.Metrics.StatusCodes[c]
-		if c == 0 {
-			parts = append(parts, fmt.Sprintf("%d×no response", n))
-			continue
-		}
-		if !success(r, c) {
-			parts = append(parts, fmt.Sprintf("%d×%d", n, c))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func success(r *loadtesting.Result, code int) bool {
-	if len(r.Config.ExpectStatus) > 0 {
-		return slices.Contains(r.Config.ExpectStatus, code)
-	}
-	return code >= 200 && code < 400
+	return format.Statuses(r.Metrics.StatusCodes, func(c int) bool { return c == 0 || !r.Succeeded(c) })
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary so that a body in
