@@ -46,7 +46,7 @@ type Result struct {
 	// with Config.HTTP2 or Config.Transport that got no response, or a
 	// Result stored before the field existed.
 	Protocol string `json:"protocol"`
-	// Config is the run's configuration, with sensitive headers redacted.
+	// Config is the run's configuration, its secrets hidden (internal/secret).
 	Config RunConfig `json:"config"`
 	// Metrics are the measurements.
 	Metrics Metrics `json:"metrics"`
