@@ -247,7 +247,7 @@ func FuzzValidJSON(f *testing.F) {
 		}
 		if body != nil {
 			require.Nil(t, lines, "readPayloadFile(%q) = body %q and %d lines, want the file as one body", b, body, len(lines))
-			require.Equal(t, b, body, "readPayloadFile(%q): want the file as one body", b)
+			require.Equal(t, string(b), string(body), "readPayloadFile(%q): want the file as one body", b)
 			require.True(t, json.Valid(body), "readPayloadFile(%q) accepted an invalid document", b)
 			return
 		}
@@ -262,7 +262,7 @@ func FuzzValidJSON(f *testing.F) {
 		require.NotEmpty(t, lines, "readPayloadFile(%q): no lines", b)
 		require.Len(t, lines, len(want), "readPayloadFile(%q): want the %d non-blank lines", b, len(want))
 		for i, l := range lines {
-			require.Equal(t, want[i], l, "readPayloadFile(%q) line %d", b, i+1)
+			require.Equal(t, string(want[i]), string(l), "readPayloadFile(%q) line %d", b, i+1)
 			require.True(t, json.Valid(l), "readPayloadFile(%q) line %d = %q, want valid", b, i+1, l)
 		}
 	})
