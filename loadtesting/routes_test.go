@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/examples/myapp/app"
 	"github.com/apiload/apiload/loadtesting"
@@ -32,9 +34,7 @@ var (
 // probes GET only.
 func routeGetOnly(t *testing.T, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			t.Errorf("discovery sent %s %s; only GET may be probed", r.Method, r.URL.Path)
-		}
+		assert.Equal(t, http.MethodGet, r.Method, "discovery sent %s %s; only GET may be probed", r.Method, r.URL.Path)
 		h.ServeHTTP(w, r)
 	})
 }
@@ -42,7 +42,7 @@ func routeGetOnly(t *testing.T, h http.Handler) http.Handler {
 // routeNotCalled fails t if the handler is called at all.
 func routeNotCalled(t *testing.T, what string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("%s: discovery called the handler with %s %s", what, r.Method, r.URL.Path)
+		assert.Failf(t, "discovery called the handler", "%s: discovery called the handler with %s %s", what, r.Method, r.URL.Path)
 	})
 }
 
@@ -72,9 +72,7 @@ type routeLister struct {
 func (l routeLister) Routes() []loadtesting.Route { return l.routes }
 
 func (l routeLister) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		l.t.Errorf("discovery sent %s %s to a RouteLister; only GET may be probed", r.Method, r.URL.Path)
-	}
+	assert.Equal(l.t, http.MethodGet, r.Method, "discovery sent %s %s to a RouteLister; only GET may be probed", r.Method, r.URL.Path)
 	if strings.HasPrefix(r.URL.Path, "/private/") {
 		route403(w, r)
 		return
@@ -413,9 +411,7 @@ func TestRoutes(t *testing.T) {
 			// short, and the slow rows take no real time.
 			synctest.Test(t, func(t *testing.T) {
 				got, err := loadtesting.RoutesWith(tt.handler(t), tt.opts)
-				if err != nil {
-					t.Fatalf("RoutesWith: %v", err)
-				}
+				require.NoError(t, err, "RoutesWith")
 				if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
 					t.Errorf("routes (-want +got):\n%s", diff)
 				}
@@ -428,18 +424,15 @@ func TestRoutes_sameAsRoutesWithZeroOptions(t *testing.T) {
 	r := mux.NewRouter()
 	r.Handle("/a/{id}", route401).Methods(http.MethodGet, http.MethodPost)
 	want, err := loadtesting.RoutesWith(r, loadtesting.RouteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := loadtesting.Routes(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Routes vs RoutesWith (-want +got):\n%s", diff)
 	}
-	if len(got) != 2 || !got[0].Auth || !got[1].Auth {
-		t.Errorf("Routes = %+v, want GET and POST /a/{id} with Auth", got)
+	if assert.Len(t, got, 2, "Routes = %+v, want GET and POST /a/{id} with Auth", got) {
+		assert.True(t, got[0].Auth, "Routes = %+v, want GET and POST /a/{id} with Auth", got)
+		assert.True(t, got[1].Auth, "Routes = %+v, want GET and POST /a/{id} with Auth", got)
 	}
 }
 
@@ -473,16 +466,10 @@ func TestRoutes_errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := loadtesting.RoutesWith(tt.handler, tt.opts)
-			if err == nil {
-				t.Fatalf("RoutesWith = %v, nil; want an error", got)
-			}
-			if got != nil {
-				t.Errorf("RoutesWith returned routes %v with error %v", got, err)
-			}
+			require.Error(t, err, "RoutesWith = %v, nil; want an error", got)
+			assert.Nil(t, got, "RoutesWith returned routes with error %v", err)
 			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q\ndoes not contain %q", err, want)
-				}
+				assert.ErrorContains(t, err, want)
 			}
 		})
 	}
@@ -494,9 +481,7 @@ func TestRequiresAuth(t *testing.T) {
 		rc := http.NewResponseController(w)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprint(w, "body")
-		if err := rc.Flush(); err != nil {
-			t.Errorf("Flush through RequiresAuth: %v", err)
-		}
+		assert.NoError(t, rc.Flush(), "Flush through RequiresAuth")
 	})
 	serve := func(h http.Handler) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -517,12 +502,7 @@ func TestRequiresAuth(t *testing.T) {
 		t.Errorf("RequiresAuth changed the response (-unmarked +marked):\n%s", diff)
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("RequiresAuth(nil) did not panic")
-		}
-	}()
-	loadtesting.RequiresAuth(nil)
+	assert.Panics(t, func() { loadtesting.RequiresAuth(nil) }, "RequiresAuth(nil) did not panic")
 }
 
 // nilLister is a RouteLister whose nil pointer would panic if called.

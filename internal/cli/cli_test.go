@@ -6,12 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/cli"
 	"github.com/apiload/apiload/internal/report"
@@ -25,43 +26,27 @@ func TestRecent(t *testing.T) {
 
 	t.Run("table", func(t *testing.T) {
 		o := loadreport(t, false, "recent", "--store", s.url)
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		lines := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")
-		if len(lines) != 5 {
-			t.Fatalf("want a header and 4 rows, got\n%s", o.stdout)
-		}
+		require.Len(t, lines, 5, "want a header and 4 rows, got\n%s", o.stdout)
 		for _, col := range []string{"TEST ID", "METHOD", "PATH", "REQ/S", "P95 MS", "ERROR %", "WHEN"} {
-			if !strings.Contains(lines[0], col) {
-				t.Errorf("header %q lacks %q", lines[0], col)
-			}
+			assert.Contains(t, lines[0], col, "header lacks a column")
 		}
 		for i, id := range s.newest() {
-			if !strings.HasPrefix(lines[i+1], id+" ") {
-				t.Errorf("row %d = %q, want run %s (newest first)", i+1, lines[i+1], id)
-			}
+			assert.True(t, strings.HasPrefix(lines[i+1], id+" "), "row %d = %q, want run %s (newest first)", i+1, lines[i+1], id)
 		}
-		if !strings.Contains(lines[3], "POST") || !strings.Contains(lines[3], "/api/v1/tasks") || !strings.Contains(lines[3], "100.0%") {
-			t.Errorf("failing run's row = %q, want POST /api/v1/tasks with 100.0%% errors", lines[3])
+		for _, want := range []string{"POST", "/api/v1/tasks", "100.0%"} {
+			assert.Contains(t, lines[3], want, "failing run's row, want POST /api/v1/tasks with 100.0%% errors")
 		}
-		if !strings.Contains(lines[1], "less than a minute ago") {
-			t.Errorf("WHEN of a fresh run: %q", lines[1])
-		}
-		if o.stderr != "" {
-			t.Errorf("stderr: %q", o.stderr)
-		}
+		assert.Contains(t, lines[1], "less than a minute ago", "WHEN of a fresh run")
+		assert.Empty(t, o.stderr, "stderr")
 	})
 
 	t.Run("json", func(t *testing.T) {
 		o := loadreport(t, false, "recent", "--store", s.url, "--json")
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		var rs []*loadtesting.Result
-		if err := json.Unmarshal([]byte(o.stdout), &rs); err != nil {
-			t.Fatalf("--json output does not parse as []Result: %v\n%s", err, o.stdout)
-		}
+		require.NoError(t, json.Unmarshal([]byte(o.stdout), &rs), "--json output does not parse as []Result:\n%s", o.stdout)
 		var ids []string
 		for _, r := range rs {
 			ids = append(ids, r.ID)
@@ -70,91 +55,73 @@ func TestRecent(t *testing.T) {
 			t.Errorf("ids (-want +got):\n%s", diff)
 		}
 		got := rs[2]
-		if got.Metrics.Requests != 100 || got.Metrics.StatusCodes[503] != 100 || got.Metrics.Failed != 100 {
-			t.Errorf("failing run from JSON: requests %d, status %v, failed %d", got.Metrics.Requests, got.Metrics.StatusCodes, got.Metrics.Failed)
-		}
-		if h := got.Config.Headers.Get("Authorization"); h != loadtesting.Redacted {
-			t.Errorf("Authorization header in stored run = %q, want %q", h, loadtesting.Redacted)
-		}
-		if strings.Contains(o.stdout, "hunter2") {
-			t.Error("a secret header value reached the output")
-		}
+		assert.EqualValues(t, 100, got.Metrics.Requests, "failing run from JSON: requests")
+		assert.EqualValues(t, 100, got.Metrics.StatusCodes[503], "failing run from JSON: status %v", got.Metrics.StatusCodes)
+		assert.EqualValues(t, 100, got.Metrics.Failed, "failing run from JSON: failed")
+		assert.Equal(t, loadtesting.Redacted, got.Config.Headers.Get("Authorization"), "Authorization header in stored run")
+		assert.NotContains(t, o.stdout, "hunter2", "a secret header value reached the output")
 	})
 
 	t.Run("limit", func(t *testing.T) {
 		o := loadreport(t, false, "recent", "--store", s.url, "--limit", "2", "--json")
 		var rs []*loadtesting.Result
-		if err := json.Unmarshal([]byte(o.stdout), &rs); err != nil || o.code != 0 {
-			t.Fatalf("%v\n%v", err, o)
+		require.Equal(t, 0, o.code, "%v", o)
+		require.NoError(t, json.Unmarshal([]byte(o.stdout), &rs), "%v", o)
+		var ids []string
+		for _, r := range rs {
+			ids = append(ids, r.ID)
 		}
-		if len(rs) != 2 || rs[0].ID != s.same.ID || rs[1].ID != s.slower.ID {
-			t.Errorf("--limit 2 gave %d runs, want the newest 2", len(rs))
-		}
+		assert.Equal(t, []string{s.same.ID, s.slower.ID}, ids, "--limit 2 gave %d runs, want the newest 2", len(rs))
 	})
 }
 
 func TestRecent_empty(t *testing.T) {
 	url := fileStore(t)
 	o := loadreport(t, false, "recent", "--store", url)
-	if o.code != 0 || o.stdout != report.NoRecent+"\n" {
-		t.Fatalf("want exit 0 and %q, got\n%v", report.NoRecent, o)
-	}
-	if !strings.Contains(o.stderr, "Looked in "+url) || !strings.Contains(o.stderr, "go test -run Load") {
-		t.Errorf("stderr should say where it looked and how runs get there:\n%s", o.stderr)
+	require.Equal(t, 0, o.code, "want exit 0 and %q, got\n%v", report.NoRecent, o)
+	require.Equal(t, report.NoRecent+"\n", o.stdout, "want exit 0 and %q, got\n%v", report.NoRecent, o)
+	for _, want := range []string{"Looked in " + url, "go test -run Load"} {
+		assert.Contains(t, o.stderr, want, "stderr should say where it looked and how runs get there")
 	}
 	o = loadreport(t, false, "recent", "--store", url, "--json")
-	if o.code != 0 || o.stdout != "[]\n" || o.stderr != "" {
-		t.Errorf("--json with no runs: want [] and no hint, got\n%v", o)
-	}
+	assert.Equal(t, 0, o.code, "--json with no runs: want [] and no hint, got\n%v", o)
+	assert.Equal(t, "[]\n", o.stdout, "--json with no runs: want [] and no hint, got\n%v", o)
+	assert.Empty(t, o.stderr, "--json with no runs: want [] and no hint, got\n%v", o)
 }
 
 func TestResults(t *testing.T) {
 	s := seed(t, fileStore(t))
 
 	o := loadreport(t, false, "results", s.failing.ID, "--store", s.url)
-	if o.code != 0 {
-		t.Fatalf("want exit 0, got\n%v", o)
-	}
+	require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 	for _, want := range []string{
 		s.failing.ID, "POST /api/v1/tasks", "(in-process)", "Requests      100", "Failed        100 (100.0%)",
 		"P99.9", "Status codes", "503     100", "Errors", "database unavailable", "and 95 more failed requests",
 		"Authorization: [redacted]",
 	} {
-		if !strings.Contains(o.stdout, want) {
-			t.Errorf("report lacks %q:\n%s", want, o.stdout)
-		}
+		assert.Contains(t, o.stdout, want, "report lacks a line")
 	}
-	if strings.Contains(o.stdout, "hunter2") {
-		t.Error("a secret header value reached the report")
-	}
+	assert.NotContains(t, o.stdout, "hunter2", "a secret header value reached the report")
 
 	o = loadreport(t, false, "results", s.ok.ID, "--store", s.url, "--json")
 	var r loadtesting.Result
-	if err := json.Unmarshal([]byte(o.stdout), &r); err != nil || o.code != 0 {
-		t.Fatalf("--json: %v\n%v", err, o)
-	}
-	if r.ID != s.ok.ID || r.Metrics.Requests != 200 || r.Metrics.StatusCodes[200] != 200 {
-		t.Errorf("--json gave run %s with %d requests, %v", r.ID, r.Metrics.Requests, r.Metrics.StatusCodes)
-	}
+	require.Equal(t, 0, o.code, "--json:\n%v", o)
+	require.NoError(t, json.Unmarshal([]byte(o.stdout), &r), "--json:\n%v", o)
+	assert.Equal(t, s.ok.ID, r.ID, "--json gave another run")
+	assert.EqualValues(t, 200, r.Metrics.Requests, "--json gave run %s with %d requests", r.ID, r.Metrics.Requests)
+	assert.EqualValues(t, 200, r.Metrics.StatusCodes[200], "--json gave run %s with statuses %v", r.ID, r.Metrics.StatusCodes)
 }
 
 func TestResults_notFound(t *testing.T) {
 	s := seed(t, fileStore(t))
 	o := loadreport(t, false, "results", "01JNOSUCHRUN0000000000000", "--store", s.url)
-	if o.code != 1 {
-		t.Fatalf("want exit 1, got\n%v", o)
-	}
+	require.Equal(t, 1, o.code, "want exit 1, got\n%v", o)
 	for _, want := range []string{"Error: result 01JNOSUCHRUN0000000000000", "not found", "key ", "results expire after 24h"} {
-		if !strings.Contains(o.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, o.stderr)
-		}
+		assert.Contains(t, o.stderr, want, "stderr lacks a part")
 	}
-	if strings.Contains(o.stderr, "--help") || o.stdout != "" {
-		t.Errorf("an operational error prints no usage and no output:\n%v", o)
-	}
-	if n := strings.Count(o.stderr, "Error:"); n != 1 {
-		t.Errorf("error printed %d times:\n%s", n, o.stderr)
-	}
+	assert.NotContains(t, o.stderr, "--help", "an operational error prints no usage and no output:\n%v", o)
+	assert.Empty(t, o.stdout, "an operational error prints no usage and no output:\n%v", o)
+	assert.Equal(t, 1, strings.Count(o.stderr, "Error:"), "error printed more than once:\n%s", o.stderr)
 }
 
 func TestCompare(t *testing.T) {
@@ -162,79 +129,60 @@ func TestCompare(t *testing.T) {
 
 	t.Run("no regression", func(t *testing.T) {
 		o := loadreport(t, false, "compare", s.ok.ID, s.same.ID, "--store", s.url)
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		for _, want := range []string{s.ok.ID + " (base)", s.same.ID, "vs base", "p50", "p95", "p99", "throughput", "error rate", "requests", "200"} {
-			if !strings.Contains(o.stdout, want) {
-				t.Errorf("table lacks %q:\n%s", want, o.stdout)
-			}
+			assert.Contains(t, o.stdout, want, "table lacks a part")
 		}
-		if strings.Contains(o.stdout, "(regressed)") || o.stderr != "" {
-			t.Errorf("identical runs: no regression, no stderr\n%v", o)
-		}
+		assert.NotContains(t, o.stdout, "(regressed)", "identical runs: no regression, no stderr\n%v", o)
+		assert.Empty(t, o.stderr, "identical runs: no regression, no stderr\n%v", o)
 	})
 
 	t.Run("latency regression", func(t *testing.T) {
 		o := loadreport(t, false, "compare", s.ok.ID, s.slower.ID, "--store", s.url)
-		if o.code != 1 {
-			t.Fatalf("want exit 1, got\n%v", o)
-		}
+		require.Equal(t, 1, o.code, "want exit 1, got\n%v", o)
 		for _, line := range strings.Split(o.stdout, "\n") {
 			want := strings.HasPrefix(line, "p95") || strings.HasPrefix(line, "p99")
-			if got := strings.Contains(line, "(regressed)"); got != want {
-				t.Errorf("line %q: marked regressed %v, want %v", line, got, want)
-			}
+			assert.Equal(t, want, strings.Contains(line, "(regressed)"), "line %q: marked regressed", line)
 		}
-		if !strings.HasPrefix(o.stderr, "Error: regressed beyond --max-regression 10%: p95 +") ||
-			!strings.Contains(o.stderr, ", p99 +") || strings.Count(o.stderr, "\n") != 1 {
-			t.Errorf("want one final line naming p95 and p99, got %q", o.stderr)
-		}
+		assert.True(t, strings.HasPrefix(o.stderr, "Error: regressed beyond --max-regression 10%: p95 +"), "want one final line naming p95 and p99, got %q", o.stderr)
+		assert.Contains(t, o.stderr, ", p99 +", "want one final line naming p95 and p99")
+		assert.Equal(t, 1, strings.Count(o.stderr, "\n"), "want one final line naming p95 and p99, got %q", o.stderr)
 	})
 
 	t.Run("error rate and throughput regression, json", func(t *testing.T) {
 		o := loadreport(t, false, "compare", s.ok.ID, s.failing.ID, "--store", s.url, "--json", "--max-regression", "50%")
-		if o.code != 1 {
-			t.Fatalf("want exit 1, got\n%v", o)
-		}
+		require.Equal(t, 1, o.code, "want exit 1, got\n%v", o)
 		var c report.Comparison
-		if err := json.Unmarshal([]byte(o.stdout), &c); err != nil {
-			t.Fatalf("--json: %v\n%s", err, o.stdout)
-		}
+		require.NoError(t, json.Unmarshal([]byte(o.stdout), &c), "--json:\n%s", o.stdout)
 		var regressed []string
 		for _, r := range c.Regressions() {
 			regressed = append(regressed, r.Metric)
 		}
-		if !c.Regressed || !slices.Contains(regressed, "error_rate") || !slices.Contains(regressed, "throughput") {
-			t.Errorf("regressed rows %v, want error_rate and throughput", regressed)
-		}
-		if c.MaxRegression != 0.5 || c.Base.Requests != 200 || c.Head.Requests != 100 {
-			t.Errorf("max %v, requests %d/%d", c.MaxRegression, c.Base.Requests, c.Head.Requests)
-		}
-		if !strings.Contains(o.stderr, "warning: the runs sent different requests") || !strings.Contains(o.stderr, "error rate +100.00 pt") {
-			t.Errorf("stderr:\n%s", o.stderr)
-		}
+		assert.True(t, c.Regressed, "Comparison.Regressed")
+		assert.Contains(t, regressed, "error_rate", "regressed rows, want error_rate and throughput")
+		assert.Contains(t, regressed, "throughput", "regressed rows, want error_rate and throughput")
+		assert.Equal(t, 0.5, c.MaxRegression, "max regression")
+		assert.EqualValues(t, 200, c.Base.Requests, "base requests")
+		assert.EqualValues(t, 100, c.Head.Requests, "head requests")
+		assert.Contains(t, o.stderr, "warning: the runs sent different requests", "stderr")
+		assert.Contains(t, o.stderr, "error rate +100.00 pt", "stderr")
 	})
 
 	t.Run("improvement passes", func(t *testing.T) {
 		o := loadreport(t, false, "compare", s.slower.ID, s.ok.ID, "--store", s.url)
-		if o.code != 0 || strings.Contains(o.stdout, "(regressed)") {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		assert.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
+		assert.NotContains(t, o.stdout, "(regressed)", "an improvement is no regression")
 	})
 
 	t.Run("a generous threshold passes", func(t *testing.T) {
 		o := loadreport(t, false, "compare", s.ok.ID, s.slower.ID, "--store", s.url, "--max-regression", "1000000000%")
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		assert.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 	})
 
 	t.Run("unknown base", func(t *testing.T) {
 		o := loadreport(t, false, "compare", "NOPE", s.ok.ID, "--store", s.url)
-		if o.code != 1 || !strings.Contains(o.stderr, "Error: base: result NOPE") {
-			t.Fatalf("want exit 1 naming the base, got\n%v", o)
-		}
+		assert.Equal(t, 1, o.code, "want exit 1 naming the base, got\n%v", o)
+		assert.Contains(t, o.stderr, "Error: base: result NOPE", "want exit 1 naming the base")
 	})
 }
 
@@ -274,25 +222,16 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := loadreport(t, false, tt.args...)
-			if o.code != 2 {
-				t.Fatalf("want exit 2, got\n%v", o)
-			}
+			require.Equal(t, 2, o.code, "want exit 2, got\n%v", o)
 			lines := strings.SplitAfter(o.stderr, "\n")
-			if !strings.HasPrefix(lines[0], "Error: ") || !strings.Contains(o.stderr, tt.wantErr) {
-				t.Errorf("stderr should start with Error: and contain %q:\n%s", tt.wantErr, o.stderr)
-			}
-			if !strings.HasSuffix(o.stderr, usageLine(tt.cmd)) || strings.Count(o.stderr, "--help") != 1 {
-				t.Errorf("stderr should end with the one help line %q:\n%s", usageLine(tt.cmd), o.stderr)
-			}
-			if strings.Contains(o.stderr, "Usage:") || strings.Contains(o.stderr, "Flags:") {
-				t.Errorf("the whole usage was printed:\n%s", o.stderr)
-			}
-			if o.stdout != "" {
-				t.Errorf("stdout: %q", o.stdout)
-			}
-			if strings.Contains(o.stderr, "hunter2") {
-				t.Errorf("password printed: %s", o.stderr)
-			}
+			assert.True(t, strings.HasPrefix(lines[0], "Error: "), "stderr should start with Error:\n%s", o.stderr)
+			assert.Contains(t, o.stderr, tt.wantErr, "stderr should contain the error")
+			assert.True(t, strings.HasSuffix(o.stderr, usageLine(tt.cmd)), "stderr should end with the one help line %q:\n%s", usageLine(tt.cmd), o.stderr)
+			assert.Equal(t, 1, strings.Count(o.stderr, "--help"), "stderr should end with the one help line %q:\n%s", usageLine(tt.cmd), o.stderr)
+			assert.NotContains(t, o.stderr, "Usage:", "the whole usage was printed")
+			assert.NotContains(t, o.stderr, "Flags:", "the whole usage was printed")
+			assert.Empty(t, o.stdout, "stdout")
+			assert.NotContains(t, o.stderr, "hunter2", "password printed")
 		})
 	}
 }
@@ -301,25 +240,20 @@ func TestHelp(t *testing.T) {
 	t.Setenv(loadtesting.StoreEnv, "redis://ops:hunter2@10.0.0.7:6379/2")
 	for _, args := range [][]string{{"--help"}, {"recent", "--help"}, {"results", "-h"}, {"compare", "--help"}, {"help", "compare"}, {}} {
 		o := loadreport(t, false, args...)
-		if o.code != 0 || o.stderr != "" {
-			t.Errorf("%v: want exit 0 and no stderr, got\n%v", args, o)
-		}
-		if !strings.Contains(o.stdout, "Usage:") || !strings.Contains(o.stdout, "--store URL") {
-			t.Errorf("%v: help lacks usage or --store:\n%s", args, o.stdout)
-		}
-		if strings.Contains(o.stdout, "hunter2") || !strings.Contains(o.stdout, `(default "redis://ops:xxxxx@10.0.0.7:6379/2")`) {
-			t.Errorf("%v: the default store should show with its password hidden:\n%s", args, o.stdout)
-		}
+		assert.Equal(t, 0, o.code, "%v: want exit 0 and no stderr, got\n%v", args, o)
+		assert.Empty(t, o.stderr, "%v: want exit 0 and no stderr, got\n%v", args, o)
+		assert.Contains(t, o.stdout, "Usage:", "%v: help lacks usage", args)
+		assert.Contains(t, o.stdout, "--store URL", "%v: help lacks --store", args)
+		assert.NotContains(t, o.stdout, "hunter2", "%v: the default store should show with its password hidden", args)
+		assert.Contains(t, o.stdout, `(default "redis://ops:xxxxx@10.0.0.7:6379/2")`, "%v: the default store should show with its password hidden", args)
 	}
 	for _, sub := range []*cobra.Command{
 		cli.NewRecentCmd(&cli.App{}, nil), cli.NewResultsCmd(&cli.App{}, nil), cli.NewCompareCmd(&cli.App{}, nil), cli.NewLoadreport(&cli.IOStreams{}),
 	} {
-		if sub.Short == "" || sub.Long == "" || sub.Example == "" {
-			t.Errorf("%s: Short, Long and Example are all required", sub.Name())
-		}
-		if !strings.Contains(sub.Example, "loadreport") {
-			t.Errorf("%s: examples should show real invocations:\n%s", sub.Name(), sub.Example)
-		}
+		assert.NotEmpty(t, sub.Short, "%s: Short, Long and Example are all required", sub.Name())
+		assert.NotEmpty(t, sub.Long, "%s: Short, Long and Example are all required", sub.Name())
+		assert.NotEmpty(t, sub.Example, "%s: Short, Long and Example are all required", sub.Name())
+		assert.Contains(t, sub.Example, "loadreport", "%s: examples should show real invocations", sub.Name())
 	}
 }
 
@@ -330,29 +264,24 @@ func TestStoreOpenedLazily(t *testing.T) {
 	url := "file://" + filepath.ToSlash(dir)
 	for _, args := range [][]string{{"--store", url, "--help"}, {"recent", "--store", url, "--limit", "0"}, {"compare", "a", "--store", url}} {
 		loadreport(t, false, args...)
-		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("%v opened the store (stat: %v)", args, err)
-		}
+		_, err := os.Stat(dir)
+		require.ErrorIs(t, err, os.ErrNotExist, "%v opened the store", args)
 	}
-	if o := loadreport(t, false, "recent", "--store", url); o.code != 0 {
-		t.Fatalf("recent: %v", o)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Errorf("recent did not open the store: %v", err)
-	}
+	o := loadreport(t, false, "recent", "--store", url)
+	require.Equal(t, 0, o.code, "recent: %v", o)
+	_, err := os.Stat(dir)
+	assert.NoError(t, err, "recent did not open the store")
 }
 
 func TestStoreUnusable(t *testing.T) {
 	// A directory under a regular file cannot be created: an operational
 	// failure (exit 1), not a usage error.
 	file := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	o := loadreport(t, false, "recent", "--store", "file://"+filepath.ToSlash(file)+"/runs")
-	if o.code != 1 || !strings.Contains(o.stderr, "Error: --store ") || strings.Contains(o.stderr, "--help") {
-		t.Errorf("want exit 1 naming --store without a help line, got\n%v", o)
-	}
+	assert.Equal(t, 1, o.code, "want exit 1 naming --store without a help line, got\n%v", o)
+	assert.Contains(t, o.stderr, "Error: --store ", "want exit 1 naming --store without a help line")
+	assert.NotContains(t, o.stderr, "--help", "want exit 1 naming --store without a help line")
 }
 
 func TestColor(t *testing.T) {
@@ -363,42 +292,32 @@ func TestColor(t *testing.T) {
 		{"compare", s.ok.ID, s.failing.ID, "--store", s.url},
 	} {
 		plain := loadreport(t, false, args...)
-		if strings.Contains(plain.stdout+plain.stderr, "\x1b[") {
-			t.Errorf("%v without a TTY: ANSI codes in output:\n%q", args[0], plain.stdout)
-		}
+		assert.NotContains(t, plain.stdout+plain.stderr, "\x1b[", "%v without a TTY: ANSI codes in output", args[0])
 		colored := loadreport(t, true, args...)
-		if !strings.Contains(colored.stdout, "\x1b[") {
-			t.Errorf("%v with colour on: no ANSI codes in output", args[0])
-		}
-		if plain.code != colored.code {
-			t.Errorf("%v: exit %d without colour, %d with", args[0], plain.code, colored.code)
-		}
+		assert.Contains(t, colored.stdout, "\x1b[", "%v with colour on: no ANSI codes in output", args[0])
+		assert.Equal(t, plain.code, colored.code, "%v: exit code without colour (want) and with (got)", args[0])
 	}
 	colored := loadreport(t, true, "results", s.failing.ID, "--store", s.url)
-	if !strings.Contains(colored.stdout, "\x1b[31m503\x1b[0m") {
-		t.Errorf("503 is not red:\n%q", colored.stdout)
-	}
+	assert.Contains(t, colored.stdout, "\x1b[31m503\x1b[0m", "503 is not red")
 }
 
 func TestSystem(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
-	if ios := cli.System(); ios.Color {
-		t.Error("System().Color with NO_COLOR set")
-	}
+	assert.False(t, cli.System().Color, "System().Color with NO_COLOR set")
 	t.Setenv("NO_COLOR", "")
 	// go test's stdout is not a terminal.
-	if ios := cli.System(); ios.IsTTY || ios.Color {
-		t.Errorf("System() under go test: IsTTY %v, Color %v; want false, false", ios.IsTTY, ios.Color)
-	}
-	if ios := cli.System(); ios.Out != os.Stdout || ios.ErrOut != os.Stderr || ios.In != os.Stdin {
-		t.Error("System() should use the process's standard streams")
-	}
+	ios := cli.System()
+	assert.False(t, ios.IsTTY, "System().IsTTY under go test")
+	assert.False(t, ios.Color, "System().Color under go test")
+	assert.Same(t, os.Stdout, ios.Out, "System() should use the process's standard streams")
+	assert.Same(t, os.Stderr, ios.ErrOut, "System() should use the process's standard streams")
+	assert.Same(t, os.Stdin, ios.In, "System() should use the process's standard streams")
 }
 
 // TestFlagParsing checks the parsed options through runF, with no store.
 func TestFlagParsing(t *testing.T) {
 	noStore := func(context.Context) (loadtesting.Store, error) {
-		t.Error("runF tests must not open the store")
+		assert.Fail(t, "runF tests must not open the store")
 		return nil, errors.New("no store")
 	}
 	ios := &cli.IOStreams{Out: &strings.Builder{}, ErrOut: &strings.Builder{}}
@@ -421,24 +340,28 @@ func TestFlagParsing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *cli.CompareOptions
 			cmd := cli.NewCompareCmd(app, func(_ context.Context, o *cli.CompareOptions) error { got = o; return nil })
-			if code := cli.Execute(t.Context(), cmd, append([]string{"BASE", "NEW"}, tt.args...), ios); code != 0 {
-				t.Fatalf("exit %d: %s", code, ios.ErrOut)
-			}
-			if got == nil || got.Base != "BASE" || got.Head != "NEW" || got.MaxRegression != tt.want {
-				t.Errorf("options %+v, want max regression %v", got, tt.want)
-			}
+			code := cli.Execute(t.Context(), cmd, append([]string{"BASE", "NEW"}, tt.args...), ios)
+			require.Equal(t, 0, code, "exit code: %s", ios.ErrOut)
+			require.NotNil(t, got, "runF was not called")
+			assert.Equal(t, "BASE", got.Base, "options %+v", got)
+			assert.Equal(t, "NEW", got.Head, "options %+v", got)
+			assert.Equal(t, tt.want, got.MaxRegression, "options %+v", got)
 		})
 	}
 
 	var recent *cli.RecentOptions
 	cmd := cli.NewRecentCmd(app, func(_ context.Context, o *cli.RecentOptions) error { recent = o; return nil })
-	if code := cli.Execute(t.Context(), cmd, []string{"--limit", "1000", "--json"}, ios); code != 0 || recent == nil || recent.Limit != 1000 || !recent.JSON {
-		t.Errorf("recent --limit 1000 --json: exit %d, options %+v", code, recent)
+	code := cli.Execute(t.Context(), cmd, []string{"--limit", "1000", "--json"}, ios)
+	if assert.Equal(t, 0, code, "recent --limit 1000 --json: exit code") && assert.NotNil(t, recent, "recent --limit 1000 --json: runF was not called") {
+		assert.Equal(t, 1000, recent.Limit, "recent --limit 1000 --json: options %+v", recent)
+		assert.True(t, recent.JSON, "recent --limit 1000 --json: options %+v", recent)
 	}
 	recent = nil
 	cmd = cli.NewRecentCmd(app, func(_ context.Context, o *cli.RecentOptions) error { recent = o; return nil })
-	if code := cli.Execute(t.Context(), cmd, nil, ios); code != 0 || recent == nil || recent.Limit != 10 || recent.JSON {
-		t.Errorf("recent: exit %d, options %+v; want limit 10", code, recent)
+	code = cli.Execute(t.Context(), cmd, nil, ios)
+	if assert.Equal(t, 0, code, "recent: exit code") && assert.NotNil(t, recent, "recent: runF was not called") {
+		assert.Equal(t, 10, recent.Limit, "recent: options %+v; want limit 10", recent)
+		assert.False(t, recent.JSON, "recent: options %+v", recent)
 	}
 }
 
@@ -457,12 +380,8 @@ func TestSubcommandsMounted(t *testing.T) {
 	root.SetErr(&errOut)
 	root.SilenceErrors, root.SilenceUsage = true, true
 	err := root.Execute()
-	if cli.ExitCode(err) != 2 {
-		t.Errorf("a flag error under another root: exit %d (%v), want 2", cli.ExitCode(err), err)
-	}
-	if ex := cli.NewRecentCmd(app, nil).Example; !strings.Contains(ex, "my-app api-load-test recent") {
-		t.Errorf("examples should use the app's command path:\n%s", ex)
-	}
+	assert.Equal(t, 2, cli.ExitCode(err), "a flag error under another root: exit code (%v)", err)
+	assert.Contains(t, cli.NewRecentCmd(app, nil).Example, "my-app api-load-test recent", "examples should use the app's command path")
 }
 
 func TestExitCode(t *testing.T) {
@@ -479,8 +398,6 @@ func TestExitCode(t *testing.T) {
 		{loadtesting.ErrNotFound, 1},
 	}
 	for _, tt := range tests {
-		if got := cli.ExitCode(tt.err); got != tt.want {
-			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
-		}
+		assert.Equal(t, tt.want, cli.ExitCode(tt.err), "ExitCode(%v)", tt.err)
 	}
 }

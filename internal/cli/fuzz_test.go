@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/secret"
 
@@ -73,9 +75,7 @@ func FuzzRunFlags(f *testing.F) {
 			args = []string{}
 		}
 		path := filepath.Join(t.TempDir(), "payload")
-		if err := os.WriteFile(path, payload, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(path, payload, 0o600))
 		for i, a := range args {
 			switch {
 			case a == "--payload-file" && i+1 < len(args):
@@ -118,17 +118,15 @@ func FuzzRunFlags(f *testing.F) {
 			if cfg.BaseURL != "" || !app {
 				h = nil
 			}
-			if err := cfg.Validate(h); err != nil {
-				t.Fatalf("run %q: the flags passed, but loadtesting refuses the Config: %v", args, err)
-			}
+			require.NoError(t, cfg.Validate(h), "run %q: the flags passed, but loadtesting refuses the Config", args)
 		case ExitUsage:
 			msg := errOut.String()
 			help := "Run '" + cmd.CommandPath() + " --help' for usage.\n"
-			if !strings.HasPrefix(msg, "Error: ") || !strings.HasSuffix(msg, help) || strings.Contains(msg, "Usage:") {
-				t.Fatalf("run %q: exit 2 with stderr %q, want \"Error: ...\" and then %q", args, msg, help)
-			}
+			require.True(t, strings.HasPrefix(msg, "Error: "), "run %q: exit 2 with stderr %q, want \"Error: ...\" and then %q", args, msg, help)
+			require.True(t, strings.HasSuffix(msg, help), "run %q: exit 2 with stderr %q, want \"Error: ...\" and then %q", args, msg, help)
+			require.NotContains(t, msg, "Usage:", "run %q: exit 2 printed the full usage", args)
 		default:
-			t.Fatalf("run %q: exit %d, want 0 or 2 (nothing operational happens while parsing); stderr %q", args, code, errOut.String())
+			require.Failf(t, "exit code", "run %q: exit %d, want 0 or 2 (nothing operational happens while parsing); stderr %q", args, code, errOut.String())
 		}
 	})
 }
@@ -151,9 +149,8 @@ func FuzzSplitHeader(f *testing.F) {
 		k, v, ok := splitHeader(s)
 		shown := redactFlagHeader(s) // what a usage error prints
 		if !ok {
-			if k != "" || v != "" {
-				t.Errorf("splitHeader(%q) = %q, %q, false: want empty key and value when refused", s, k, v)
-			}
+			assert.Empty(t, k, "splitHeader(%q) refused: want an empty key", s)
+			assert.Empty(t, v, "splitHeader(%q) refused: want an empty value", s)
 			// A refused header is printed with its value hidden when its
 			// name (before ':' or '=', or else the first word) is sensitive.
 			ts := strings.TrimSpace(s)
@@ -163,23 +160,24 @@ func FuzzSplitHeader(f *testing.F) {
 			}
 			if end >= 0 {
 				name, rest := strings.TrimSpace(ts[:end]), strings.TrimSpace(ts[end+1:])
-				if secret.IsName(name) && len(rest) >= 3 && !strings.Contains(name+"=[redacted]", rest) && strings.Contains(shown, rest) {
-					t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, name)
+				if secret.IsName(name) && len(rest) >= 3 && !strings.Contains(name+"=[redacted]", rest) {
+					assert.NotContains(t, shown, rest, "redactFlagHeader(%q) shows the value of %q", s, name)
 				}
 			}
 			return
 		}
-		if k == "" || strings.ContainsAny(k, ":= \t") || k != strings.TrimSpace(k) || v != strings.TrimSpace(v) {
-			t.Fatalf("splitHeader(%q) = key %q, value %q", s, k, v)
-		}
+		require.NotEmpty(t, k, "splitHeader(%q) = key %q, value %q", s, k, v)
+		require.False(t, strings.ContainsAny(k, ":= \t"), "splitHeader(%q) = key %q, value %q", s, k, v)
+		require.Equal(t, strings.TrimSpace(k), k, "splitHeader(%q): key not trimmed", s)
+		require.Equal(t, strings.TrimSpace(v), v, "splitHeader(%q): value not trimmed", s)
 		for _, again := range []string{k + "=" + v, k + ": " + v, k + ":" + v} {
 			k2, v2, ok2 := splitHeader(again)
-			if !ok2 || k2 != k || v2 != v {
-				t.Errorf("splitHeader(%q) = %q, %q, %v; want %q, %q as from %q", again, k2, v2, ok2, k, v, s)
-			}
+			assert.True(t, ok2, "splitHeader(%q) refused; want %q, %q as from %q", again, k, v, s)
+			assert.Equal(t, k, k2, "splitHeader(%q) key, as from %q", again, s)
+			assert.Equal(t, v, v2, "splitHeader(%q) value, as from %q", again, s)
 		}
-		if secret.IsName(k) && len(v) >= 3 && !strings.Contains(k+"=[redacted]", v) && strings.Contains(shown, v) {
-			t.Errorf("redactFlagHeader(%q) = %q shows the value of %q", s, shown, k)
+		if secret.IsName(k) && len(v) >= 3 && !strings.Contains(k+"=[redacted]", v) {
+			assert.NotContains(t, shown, v, "redactFlagHeader(%q) shows the value of %q", s, k)
 		}
 	})
 }
@@ -189,9 +187,8 @@ func FuzzSplitHeader(f *testing.F) {
 // HTTP tokens (and values with CR/LF).
 func TestSplitHeader_rejectsNonTokens(t *testing.T) {
 	for _, s := range []string{"X-A: 1\r\nX-Injected=1", "X(A)=1", "X-A\x00=1"} {
-		if _, _, ok := splitHeader(s); ok {
-			t.Errorf("splitHeader(%q) accepted a name that is not an HTTP token", s)
-		}
+		_, _, ok := splitHeader(s)
+		assert.False(t, ok, "splitHeader(%q) accepted a name that is not an HTTP token", s)
 	}
 }
 
@@ -209,26 +206,18 @@ func FuzzPairs(f *testing.F) {
 		for _, vs := range out {
 			n += len(vs)
 		}
-		if n+len(probs) != len(vals) {
-			t.Fatalf("pairs(%q) = %v with problems %q: want one value or one problem per input", vals, out, probs)
-		}
+		require.Equal(t, len(vals), n+len(probs), "pairs(%q) = %v with problems %q: want one value or one problem per input", vals, out, probs)
 		bad := 0
 		for _, v := range vals {
 			k, val, ok := strings.Cut(v, "=")
 			if !ok || strings.TrimSpace(k) == "" {
-				if bad >= len(probs) || !strings.Contains(probs[bad], "--query "+strconv.Quote(v)) {
-					t.Errorf("pairs(%q): problem for %q should name --query and quote it; got %q", vals, v, probs)
+				if assert.Less(t, bad, len(probs), "pairs(%q): no problem for %q; got %q", vals, v, probs) {
+					assert.Contains(t, probs[bad], "--query "+strconv.Quote(v), "pairs(%q): problem for %q should name --query and quote it", vals, v)
 				}
 				bad++
 				continue
 			}
-			found := false
-			for _, got := range out[strings.TrimSpace(k)] {
-				found = found || got == val
-			}
-			if !found {
-				t.Errorf("pairs(%q) = %v: lost %q=%q", vals, out, strings.TrimSpace(k), val)
-			}
+			assert.Contains(t, out[strings.TrimSpace(k)], val, "pairs(%q) = %v: lost %q=%q", vals, out, strings.TrimSpace(k), val)
 		}
 	})
 }
@@ -247,31 +236,19 @@ func FuzzValidJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		err := validJSON(b)
-		switch {
-		case err == nil && !json.Valid(b):
-			t.Fatalf("validJSON(%q) = nil, but it is not one JSON document", b)
-		case err != nil && json.Valid(b):
-			t.Fatalf("validJSON(%q) = %v, but it is one JSON document", b, err)
-		}
+		require.Equal(t, json.Valid(b), err == nil, "validJSON(%q) = %v; whether it is one JSON document (want) and whether validJSON accepts it (got)", b, err)
 
 		path := filepath.Join(t.TempDir(), "payload.json")
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(path, b, 0o600))
 		body, lines, err := readPayloadFile(path)
 		if err != nil {
-			if strings.Contains(err.Error(), path) {
-				t.Errorf("readPayloadFile error repeats the path (the caller names it): %v", err)
-			}
+			assert.NotContains(t, err.Error(), path, "readPayloadFile error repeats the path (the caller names it)")
 			return
 		}
 		if body != nil {
-			if lines != nil || !bytes.Equal(body, b) {
-				t.Fatalf("readPayloadFile(%q) = body %q and %d lines, want the file as one body", b, body, len(lines))
-			}
-			if !json.Valid(body) {
-				t.Fatalf("readPayloadFile(%q) accepted an invalid document", b)
-			}
+			require.Nil(t, lines, "readPayloadFile(%q) = body %q and %d lines, want the file as one body", b, body, len(lines))
+			require.Equal(t, string(b), string(body), "readPayloadFile(%q): want the file as one body", b)
+			require.True(t, json.Valid(body), "readPayloadFile(%q) accepted an invalid document", b)
 			return
 		}
 		var want [][]byte
@@ -282,13 +259,11 @@ func FuzzValidJSON(f *testing.F) {
 				want = append(want, l)
 			}
 		}
-		if len(lines) != len(want) || len(lines) == 0 {
-			t.Fatalf("readPayloadFile(%q) = %d lines, want the %d non-blank ones", b, len(lines), len(want))
-		}
+		require.NotEmpty(t, lines, "readPayloadFile(%q): no lines", b)
+		require.Len(t, lines, len(want), "readPayloadFile(%q): want the %d non-blank lines", b, len(want))
 		for i, l := range lines {
-			if !bytes.Equal(l, want[i]) || !json.Valid(l) {
-				t.Fatalf("readPayloadFile(%q) line %d = %q, want valid %q", b, i+1, l, want[i])
-			}
+			require.Equal(t, string(want[i]), string(l), "readPayloadFile(%q) line %d", b, i+1)
+			require.True(t, json.Valid(l), "readPayloadFile(%q) line %d = %q, want valid", b, i+1, l)
 		}
 	})
 }
@@ -303,17 +278,15 @@ func FuzzParseRatio(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := parseRatio(s)
 		if err != nil {
-			if err.Error() == "" {
-				t.Errorf("parseRatio(%q): empty error", s)
-			}
+			assert.NotEmpty(t, err.Error(), "parseRatio(%q): empty error", s)
 			return
 		}
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			t.Fatalf("parseRatio(%q) = %v", s, v)
-		}
+		require.False(t, math.IsNaN(v), "parseRatio(%q) = %v", s, v)
+		require.False(t, math.IsInf(v, 0), "parseRatio(%q) = %v", s, v)
+		require.GreaterOrEqual(t, v, 0.0, "parseRatio(%q)", s)
 		back, err := parseRatio(percentTextFor(v))
-		if err != nil || math.Abs(back-v) > 1e-6*math.Max(1, v) {
-			t.Errorf("parseRatio(%q) = %v, printed %q, read back as %v (%v)", s, v, percentTextFor(v), back, err)
+		if assert.NoError(t, err, "parseRatio(%q) = %v, printed %q, read back", s, v, percentTextFor(v)) {
+			assert.InDelta(t, v, back, 1e-6*math.Max(1, v), "parseRatio(%q) = %v, printed %q, read back", s, v, percentTextFor(v))
 		}
 	})
 }
@@ -338,18 +311,17 @@ func FuzzCheckServeAddr(f *testing.F) {
 		if err == nil {
 			if !withToken {
 				host, _, serr := net.SplitHostPort(addr)
-				if serr != nil || !isLoopback(host) {
-					t.Errorf("checkServeAddr(%q) without a token accepted a non-loopback host %q", addr, host)
+				if assert.NoError(t, serr, "checkServeAddr(%q) without a token accepted an address with no host", addr) {
+					assert.True(t, isLoopback(host), "checkServeAddr(%q) without a token accepted a non-loopback host %q", addr, host)
 				}
 			}
 			return
 		}
 		var ue *UsageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--addr "+strconv.Quote(addr)) {
-			t.Errorf("checkServeAddr(%q) = %v: want a *UsageError naming --addr %q", addr, err, addr)
-		}
-		if strings.Contains(err.Error(), token) && token != "" {
-			t.Errorf("checkServeAddr error shows the token: %v", err)
+		assert.ErrorAs(t, err, &ue, "checkServeAddr(%q): want a *UsageError", addr)
+		assert.ErrorContains(t, err, "--addr "+strconv.Quote(addr), "checkServeAddr(%q): want an error naming --addr", addr)
+		if token != "" {
+			assert.NotContains(t, err.Error(), token, "checkServeAddr error shows the token")
 		}
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/cli"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -59,9 +61,7 @@ func (s seeded) newest() []string {
 func seed(t *testing.T, url string) seeded {
 	t.Helper()
 	st, err := loadtesting.OpenStore(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer st.Close()
 	s := seeded{url: url}
 	s.ok = execRun(t, okHandler, loadtesting.Config{Path: "/health/", Requests: 200, Clients: 4, Store: st})
@@ -79,9 +79,7 @@ func seed(t *testing.T, url string) seeded {
 	same.StartedAt = slower.StartedAt.Add(time.Millisecond)
 	s.same = &same
 	for _, r := range []*loadtesting.Result{s.slower, s.same} {
-		if err := st.Save(t.Context(), r); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, st.Save(t.Context(), r))
 	}
 	return s
 }
@@ -89,9 +87,7 @@ func seed(t *testing.T, url string) seeded {
 func execRun(t *testing.T, h http.Handler, cfg loadtesting.Config) *loadtesting.Result {
 	t.Helper()
 	r, err := loadtesting.Exec(t.Context(), h, cfg)
-	if err != nil {
-		t.Fatalf("Exec: %v", err)
-	}
+	require.NoError(t, err, "Exec")
 	return r
 }
 

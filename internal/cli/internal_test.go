@@ -1,8 +1,9 @@
 package cli
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestColorEnabled(t *testing.T) {
@@ -20,9 +21,8 @@ func TestColorEnabled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		env := map[string]string{"NO_COLOR": tt.noColor, "TERM": tt.term}
-		if got := colorEnabled(tt.tty, func(k string) string { return env[k] }); got != tt.want {
-			t.Errorf("colorEnabled(tty %v, NO_COLOR %q, TERM %q) = %v, want %v", tt.tty, tt.noColor, tt.term, got, tt.want)
-		}
+		got := colorEnabled(tt.tty, func(k string) string { return env[k] })
+		assert.Equal(t, tt.want, got, "colorEnabled(tty %v, NO_COLOR %q, TERM %q)", tt.tty, tt.noColor, tt.term)
 	}
 }
 
@@ -47,13 +47,12 @@ func TestParseRatio(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := parseRatio(tt.in)
-		switch {
-		case tt.wantErr == "" && err != nil:
-			t.Errorf("parseRatio(%q): %v", tt.in, err)
-		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-			t.Errorf("parseRatio(%q) error = %v, want %q", tt.in, err, tt.wantErr)
-		case err == nil && got != tt.want:
-			t.Errorf("parseRatio(%q) = %v, want %v", tt.in, got, tt.want)
+		if tt.wantErr != "" {
+			assert.ErrorContains(t, err, tt.wantErr, "parseRatio(%q)", tt.in)
+			continue
+		}
+		if assert.NoError(t, err, "parseRatio(%q)", tt.in) {
+			assert.Equal(t, tt.want, got, "parseRatio(%q)", tt.in)
 		}
 	}
 }

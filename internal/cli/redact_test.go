@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/store"
 	"github.com/apiload/apiload/loadtesting"
@@ -19,9 +21,7 @@ import (
 func TestJSON_hidesSecretsOfOldRuns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "runs")
 	b, err := store.NewFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r := loadtesting.Result{
 		Schema: loadtesting.SchemaVersion, ID: "01OLDRUN0000000000000000AA", Method: "GET", Path: "/me",
 		URL:       "/me?api_key=s3cr3t-key",
@@ -31,20 +31,13 @@ func TestJSON_hidesSecretsOfOldRuns(t *testing.T) {
 			{Kind: "transport", Message: `Get "https://h/me?x=1;auth_token=s3cr3t-tok": EOF`}}},
 	}
 	data, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Put(t.Context(), store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, b.Put(t.Context(), store.Record{ID: r.ID, StartedAt: r.StartedAt, Data: data}))
 	storeURL := (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
 	for _, args := range [][]string{{"results", r.ID, "--json"}, {"recent", "--json"}, {"results", r.ID}} {
 		o := loadreport(t, false, append([]string{"--store", storeURL}, args...)...)
-		if o.code != 0 || !strings.Contains(o.stdout, r.ID) {
-			t.Fatalf("%v: %s", args, o)
-		}
-		if strings.Contains(o.stdout+o.stderr, "s3cr3t") {
-			t.Errorf("%v prints a secret of a stored run:\n%s", args, o)
-		}
+		require.Equal(t, 0, o.code, "%v: %s", args, o)
+		require.Contains(t, o.stdout, r.ID, "%v", args)
+		assert.NotContains(t, o.stdout+o.stderr, "s3cr3t", "%v prints a secret of a stored run", args)
 	}
 }

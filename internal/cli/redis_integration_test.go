@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/testredis"
 )
 
@@ -30,64 +33,51 @@ func TestRedisIntegration(t *testing.T) {
 
 	// The runs are in Redis, under the documented keys.
 	for _, id := range s.newest() {
-		if n, err := client.Exists(t.Context(), "api_load_test:results:"+id).Result(); err != nil || n != 1 {
-			t.Fatalf("key api_load_test:results:%s: exists %d, %v", id, n, err)
-		}
+		n, err := client.Exists(t.Context(), "api_load_test:results:"+id).Result()
+		require.NoError(t, err, "key api_load_test:results:%s", id)
+		require.EqualValues(t, 1, n, "key api_load_test:results:%s: exists", id)
 		ttl, err := client.TTL(t.Context(), "api_load_test:results:"+id).Result()
-		if err != nil || ttl <= 23*time.Hour || ttl > 24*time.Hour {
-			t.Errorf("TTL of run %s = %v, %v; want about 24h", id, ttl, err)
+		if assert.NoError(t, err, "TTL of run %s", id) {
+			assert.Greater(t, ttl, 23*time.Hour, "TTL of run %s, want about 24h", id)
+			assert.LessOrEqual(t, ttl, 24*time.Hour, "TTL of run %s, want about 24h", id)
 		}
 	}
 
 	t.Run("recent lists the runs saved to redis", func(t *testing.T) {
 		o := loadreport(t, false, "recent", "--store", url)
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		rows := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")[1:]
-		if len(rows) != len(s.newest()) {
-			t.Fatalf("want %d rows, got\n%s", len(s.newest()), o.stdout)
-		}
+		require.Len(t, rows, len(s.newest()), "rows, got\n%s", o.stdout)
 		for i, id := range s.newest() {
-			if !strings.HasPrefix(rows[i], id+" ") {
-				t.Errorf("row %d = %q, want run %s", i, rows[i], id)
-			}
+			assert.True(t, strings.HasPrefix(rows[i], id+" "), "row %d = %q, want run %s", i, rows[i], id)
 		}
 	})
 
 	t.Run("results and compare read from redis", func(t *testing.T) {
-		if o := loadreport(t, false, "results", s.failing.ID, "--store", url); o.code != 0 || !strings.Contains(o.stdout, "503     100") {
-			t.Errorf("results: %v", o)
-		}
-		if o := loadreport(t, false, "compare", s.ok.ID, s.slower.ID, "--store", url); o.code != 1 || !strings.Contains(o.stdout, "(regressed)") {
-			t.Errorf("compare: %v", o)
-		}
+		o := loadreport(t, false, "results", s.failing.ID, "--store", url)
+		assert.Equal(t, 0, o.code, "results: %v", o)
+		assert.Contains(t, o.stdout, "503     100", "results")
+		o = loadreport(t, false, "compare", s.ok.ID, s.slower.ID, "--store", url)
+		assert.Equal(t, 1, o.code, "compare: %v", o)
+		assert.Contains(t, o.stdout, "(regressed)", "compare")
 	})
 
 	t.Run("a key overwritten with garbage", func(t *testing.T) {
 		key := "api_load_test:results:" + s.failing.ID
-		if err := client.Set(t.Context(), key, "{not json", time.Hour).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, client.Set(t.Context(), key, "{not json", time.Hour).Err())
 		o := loadreport(t, false, "recent", "--store", url)
-		if o.code != 0 {
-			t.Fatalf("recent: want exit 0, got\n%v", o)
-		}
-		if strings.Contains(o.stdout, s.failing.ID) {
-			t.Errorf("the corrupt run is listed:\n%s", o.stdout)
-		}
+		require.Equal(t, 0, o.code, "recent: want exit 0, got\n%v", o)
+		assert.NotContains(t, o.stdout, s.failing.ID, "the corrupt run is listed")
 		for _, id := range []string{s.ok.ID, s.slower.ID, s.same.ID} {
-			if !strings.Contains(o.stdout, id) {
-				t.Errorf("run %s is missing:\n%s", id, o.stdout)
-			}
+			assert.Contains(t, o.stdout, id, "run %s is missing", id)
 		}
 		// The warning naming the key goes to the process's stderr (the store
 		// writes it); cmd/loadreport checks it on the real binary.
 
 		o = loadreport(t, false, "results", s.failing.ID, "--store", url)
-		if o.code != 1 || !strings.Contains(o.stderr, `"`+key) || strings.Contains(o.stderr, "--help") {
-			t.Errorf("results on the corrupt key: want exit 1 naming %s, got\n%v", key, o)
-		}
+		assert.Equal(t, 1, o.code, "results on the corrupt key: want exit 1 naming %s, got\n%v", key, o)
+		assert.Contains(t, o.stderr, `"`+key, "results on the corrupt key: want exit 1 naming the key")
+		assert.NotContains(t, o.stderr, "--help", "results on the corrupt key: no help line")
 	})
 }
 
@@ -100,7 +90,6 @@ func TestRedisIntegration_unreachable(t *testing.T) {
 	t.Setenv("HOME", cache)
 	// Port 1 on loopback: nothing listens there.
 	o := loadreport(t, false, "recent", "--store", "redis://127.0.0.1:1/0?dial_timeout=200ms")
-	if o.code != 0 || !strings.Contains(o.stdout, "No recent test runs.") {
-		t.Errorf("want exit 0 listing the empty fallback store, got\n%v", o)
-	}
+	assert.Equal(t, 0, o.code, "want exit 0 listing the empty fallback store, got\n%v", o)
+	assert.Contains(t, o.stdout, "No recent test runs.", "want exit 0 listing the empty fallback store")
 }

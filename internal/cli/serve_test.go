@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -41,21 +44,17 @@ func serveStore(t *testing.T) (func(context.Context) (loadtesting.Store, error),
 	t.Helper()
 	url := "file://" + filepath.ToSlash(t.TempDir())
 	st, err := loadtesting.OpenStore(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	res, err := loadtesting.Exec(t.Context(), ok, loadtesting.Config{Path: "/health", Requests: 50, Clients: 2, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_ = st.Close()
 	return func(context.Context) (loadtesting.Store, error) { return loadtesting.OpenStore(url) }, res
 }
 
 func TestServe_flags(t *testing.T) {
 	noStore := func(context.Context) (loadtesting.Store, error) {
-		t.Error("flag tests must not open the store")
+		assert.Fail(t, "flag tests must not open the store")
 		return nil, errors.New("no store")
 	}
 	tests := []struct {
@@ -98,23 +97,17 @@ func TestServe_flags(t *testing.T) {
 			var got *ServeOptions
 			cmd := NewServeCmd(&App{IO: ios, Store: noStore}, func(_ context.Context, o *ServeOptions) error { got = o; return nil })
 			code := Execute(t.Context(), cmd, tt.args, ios)
-			if code != tt.wantCode {
-				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, errOut.String())
-			}
+			require.Equal(t, tt.wantCode, code, "exit code; stderr:\n%s", errOut.String())
 			for _, w := range tt.wantErr {
-				if !strings.Contains(errOut.String(), w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut.String())
-				}
+				assert.Contains(t, errOut.String(), w, "stderr lacks a part")
 			}
 			if tt.wantCode != 0 {
-				if got != nil {
-					t.Errorf("runF was called after a usage error")
-				}
+				assert.Nil(t, got, "runF was called after a usage error")
 				return
 			}
-			if got == nil || got.Addr != tt.wantAddr || got.Token != tt.wantToken {
-				t.Errorf("options %+v, want addr %q token %q", got, tt.wantAddr, tt.wantToken)
-			}
+			require.NotNil(t, got, "runF was not called")
+			assert.Equal(t, tt.wantAddr, got.Addr, "options %+v", got)
+			assert.Equal(t, tt.wantToken, got.Token, "options %+v", got)
 		})
 	}
 }
@@ -136,7 +129,7 @@ func startServe(t *testing.T, opts *ServeOptions) (string, func() error) {
 			select {
 			case stopErr = <-done:
 			case <-time.After(10 * time.Second):
-				t.Fatalf("serve did not stop within 10s of its context ending")
+				require.Fail(t, "serve did not stop within 10s of its context ending")
 			}
 		})
 		return stopErr
@@ -146,10 +139,10 @@ func startServe(t *testing.T, opts *ServeOptions) (string, func() error) {
 		return "http://" + a.String(), stop
 	case err := <-done:
 		cancel()
-		t.Fatalf("serve stopped before listening: %v", err)
+		require.Failf(t, "serve stopped before listening", "%v", err)
 	case <-time.After(10 * time.Second):
 		_ = stop()
-		t.Fatalf("serve did not listen within 10s")
+		require.Fail(t, "serve did not listen within 10s")
 	}
 	return "", nil
 }
@@ -158,22 +151,16 @@ func startServe(t *testing.T, opts *ServeOptions) (string, func() error) {
 func fetch(t *testing.T, url, token string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	res, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
+	require.NoError(t, err, "GET %s", url)
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return res.StatusCode, string(body)
 }
 
@@ -182,28 +169,22 @@ func TestServe(t *testing.T) {
 	var out, errOut syncBuffer
 	base, stop := startServe(t, &ServeOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Store: store, Now: time.Now, Addr: "127.0.0.1:0"})
 
-	if code, body := fetch(t, base+"/", ""); code != 200 || !strings.Contains(body, run.ID) {
-		t.Errorf("GET /: %d, want 200 listing run %s; body:\n%.500s", code, run.ID, body)
-	}
-	if code, body := fetch(t, base+"/api/runs?limit=1", ""); code != 200 || !strings.Contains(body, `"id":"`+run.ID+`"`) {
-		t.Errorf("GET /api/runs: %d %s", code, body)
-	}
-	if code, _ := fetch(t, base+"/api/runs?limit=0", ""); code != 400 {
-		t.Errorf("GET /api/runs?limit=0: %d, want 400", code)
-	}
-	if err := stop(); err != nil {
-		t.Errorf("serve after its context ended: %v, want nil (a normal stop)", err)
-	}
-	if want := "Serving the runs in file://"; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), " at "+base+"/\n") {
-		t.Errorf("stdout %q, want %q... at %s/", out.String(), want, base)
-	}
-	if !strings.Contains(errOut.String(), "Stopped.") {
-		t.Errorf("stderr %q, want it to say it stopped", errOut.String())
-	}
+	code, body := fetch(t, base+"/", "")
+	assert.Equal(t, 200, code, "GET /")
+	assert.Contains(t, body, run.ID, "GET /: want the run listed")
+	code, body = fetch(t, base+"/api/runs?limit=1", "")
+	assert.Equal(t, 200, code, "GET /api/runs: %s", body)
+	assert.Contains(t, body, `"id":"`+run.ID+`"`, "GET /api/runs")
+	code, _ = fetch(t, base+"/api/runs?limit=0", "")
+	assert.Equal(t, 400, code, "GET /api/runs?limit=0")
+	assert.NoError(t, stop(), "serve after its context ended, want nil (a normal stop)")
+	assert.Contains(t, out.String(), "Serving the runs in file://", "stdout")
+	assert.Contains(t, out.String(), " at "+base+"/\n", "stdout")
+	assert.Contains(t, errOut.String(), "Stopped.", "stderr, want it to say it stopped")
 	// Stopped means closed: nothing listens any more.
-	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second); err == nil {
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second)
+	if !assert.Error(t, err, "%s still accepts connections after serve returned", base) {
 		c.Close()
-		t.Errorf("%s still accepts connections after serve returned", base)
 	}
 }
 
@@ -225,20 +206,14 @@ func TestServe_token(t *testing.T) {
 		{"/api/runs", token, 200},
 	}
 	for _, tt := range tests {
-		if code, _ := fetch(t, base+tt.path, tt.token); code != tt.want {
-			t.Errorf("GET %s with token %q: %d, want %d", tt.path, tt.token, code, tt.want)
-		}
+		code, _ := fetch(t, base+tt.path, tt.token)
+		assert.Equal(t, tt.want, code, "GET %s with token %q", tt.path, tt.token)
 	}
-	if err := stop(); err != nil {
-		t.Error(err)
-	}
+	assert.NoError(t, stop())
 	stderr := errOut.String()
-	if !strings.Contains(stderr, "?token=<token>") || !strings.Contains(stderr, "warning: the token has only 11 characters") {
-		t.Errorf("stderr lacks the token hint or the short-token warning:\n%s", stderr)
-	}
-	if strings.Contains(out.String()+stderr, token) {
-		t.Errorf("the token was printed:\n%s%s", out.String(), stderr)
-	}
+	assert.Contains(t, stderr, "?token=<token>", "stderr lacks the token hint")
+	assert.Contains(t, stderr, "warning: the token has only 11 characters", "stderr lacks the short-token warning")
+	assert.NotContains(t, out.String()+stderr, token, "the token was printed")
 }
 
 // TestServe_command runs the whole command through Execute: it serves until
@@ -263,41 +238,36 @@ func TestServe_command(t *testing.T) {
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited %d before listening; stderr:\n%s", code, errOut.String())
+			require.Failf(t, "serve exited before listening", "exit %d; stderr:\n%s", code, errOut.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	if base == "" {
 		cancel()
 		<-done
-		t.Fatalf("serve printed no URL within 10s; stdout:\n%s", out.String())
+		require.Failf(t, "serve printed no URL within 10s", "stdout:\n%s", out.String())
 	}
-	if code, body := fetch(t, base+"api/runs/"+run.ID, ""); code != 200 || !strings.Contains(body, run.ID) {
-		t.Errorf("GET /api/runs/%s: %d", run.ID, code)
-	}
+	code, body := fetch(t, base+"api/runs/"+run.ID, "")
+	assert.Equal(t, 200, code, "GET /api/runs/%s", run.ID)
+	assert.Contains(t, body, run.ID, "GET /api/runs/%s", run.ID)
 	cancel()
 	select {
 	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve stopped by its context: exit %d, want 0; stderr:\n%s", code, errOut.String())
-		}
+		assert.Equal(t, 0, code, "serve stopped by its context: exit code; stderr:\n%s", errOut.String())
 	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10s of its context ending")
+		require.Fail(t, "serve did not stop within 10s of its context ending")
 	}
 }
 
 func TestServe_addrInUse(t *testing.T) {
 	store, _ := serveStore(t)
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer taken.Close()
 	var out, errOut syncBuffer
 	err = runServe(t.Context(), &ServeOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Store: store, Addr: taken.Addr().String()})
-	if err == nil || !strings.Contains(err.Error(), `--addr "`+taken.Addr().String()+`"`) || ExitCode(err) != ExitError {
-		t.Errorf("serve on a taken port: %v (exit %d), want an operational error naming --addr", err, ExitCode(err))
-	}
+	assert.ErrorContains(t, err, `--addr "`+taken.Addr().String()+`"`, "serve on a taken port: want an operational error naming --addr")
+	assert.Equal(t, ExitError, ExitCode(err), "serve on a taken port: exit code (%v)", err)
 }
 
 func TestServe_storeError(t *testing.T) {
@@ -306,19 +276,15 @@ func TestServe_storeError(t *testing.T) {
 		return nil, errors.New(`--store "file:///nope": permission denied`)
 	}
 	err := runServe(t.Context(), &ServeOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Store: broken, Addr: "127.0.0.1:0"})
-	if err == nil || !strings.Contains(err.Error(), "--store") {
-		t.Errorf("serve with an unusable store: %v, want the store's error", err)
-	}
+	assert.ErrorContains(t, err, "--store", "serve with an unusable store: want the store's error")
 }
 
 func TestServe_help(t *testing.T) {
 	cmd := NewServeCmd(&App{}, nil)
-	if cmd.Short == "" || cmd.Long == "" || !strings.Contains(cmd.Example, "loadreport serve") {
-		t.Errorf("serve needs Short, Long and real examples; Example:\n%s", cmd.Example)
-	}
+	assert.NotEmpty(t, cmd.Short, "serve needs Short, Long and real examples")
+	assert.NotEmpty(t, cmd.Long, "serve needs Short, Long and real examples")
+	assert.Contains(t, cmd.Example, "loadreport serve", "serve needs Short, Long and real examples")
 	for _, flag := range []string{"addr", "token"} {
-		if cmd.Flags().Lookup(flag) == nil {
-			t.Errorf("no --%s flag", flag)
-		}
+		assert.NotNil(t, cmd.Flags().Lookup(flag), "no --%s flag", flag)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // The fuzz tests below run their seeds (the f.Add calls and the files in
@@ -105,27 +107,26 @@ func FuzzH1Response(f *testing.F) {
 		whole, _, _ := parseChunked(in, 0, head)
 		got, reads, allocated := parseChunked(in, int(segment), head)
 
-		if len(got.prefix) > BodyPrefixLimit || got.resp.bytes < 0 || int64(len(got.prefix)) > got.resp.bytes {
-			t.Fatalf("prefix %d bytes, body %d bytes, want 0 <= prefix <= min(body, %d)", len(got.prefix), got.resp.bytes, BodyPrefixLimit)
-		}
-		if got.err == nil && (got.resp.status < 100 || got.resp.status > 999) {
-			t.Fatalf("status %d accepted", got.resp.status)
+		bounds := "prefix %d bytes, body %d bytes, want 0 <= prefix <= min(body, %d)"
+		require.LessOrEqual(t, len(got.prefix), BodyPrefixLimit, bounds, len(got.prefix), got.resp.bytes, BodyPrefixLimit)
+		require.GreaterOrEqual(t, got.resp.bytes, int64(0), bounds, len(got.prefix), got.resp.bytes, BodyPrefixLimit)
+		require.LessOrEqual(t, int64(len(got.prefix)), got.resp.bytes, bounds, len(got.prefix), got.resp.bytes, BodyPrefixLimit)
+		if got.err == nil {
+			require.GreaterOrEqual(t, got.resp.status, 100, "status %d accepted", got.resp.status)
+			require.LessOrEqual(t, got.resp.status, 999, "status %d accepted", got.resp.status)
 		}
 		// Each Read hands over at least one byte until the end; a few more
 		// calls see the end. More means a loop that makes no progress.
-		if limit := len(in) + 4; reads > limit {
-			t.Fatalf("%d Reads for %d bytes, want at most %d", reads, len(in), limit)
-		}
+		require.LessOrEqual(t, reads, len(in)+4, "%d Reads for %d bytes", reads, len(in))
 		// The parser's own allocations: error text and header tokens. A
 		// claimed length (Content-Length, chunk size) must never size one.
-		if limit := uint64(32<<10 + 2*len(in)); allocated > limit {
-			t.Fatalf("allocated %d bytes parsing %d bytes, want at most %d", allocated, len(in), limit)
-		}
-		if got.resp != whole.resp || got.started != whole.started || !bytes.Equal(got.prefix, whole.prefix) ||
-			(got.err == nil) != (whole.err == nil) {
-			t.Fatalf("in %d-byte segments: %+v started %v prefix %q err %v;\nin one piece: %+v started %v prefix %q err %v",
-				segment, got.resp, got.started, got.prefix, got.err, whole.resp, whole.started, whole.prefix, whole.err)
-		}
+		require.LessOrEqual(t, allocated, uint64(32<<10+2*len(in)), "allocated %d bytes parsing %d bytes", allocated, len(in))
+		same := "in %d-byte segments: %+v started %v prefix %q err %v;\nin one piece: %+v started %v prefix %q err %v"
+		msg := []any{same, segment, got.resp, got.started, got.prefix, got.err, whole.resp, whole.started, whole.prefix, whole.err}
+		require.Equal(t, whole.resp, got.resp, msg...)
+		require.Equal(t, whole.started, got.started, msg...)
+		require.Equal(t, string(whole.prefix), string(got.prefix), msg...)
+		require.Equal(t, whole.err == nil, got.err == nil, msg...)
 	})
 }
 
@@ -145,9 +146,7 @@ type scriptedServer struct {
 
 func startScriptedServer(f *testing.F) *scriptedServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	s := &scriptedServer{ln: ln}
 	s.wg.Add(1)
 	go func() {
@@ -215,35 +214,35 @@ func FuzzH1Exchange(f *testing.F) {
 		ctx, cancel := context.WithTimeout(t.Context(), h1FuzzHang)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, method, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		s := newH1Sender(&net.Dialer{}, new(atomic.Int64))
 		defer s.closeConn()
 		want, _, _ := parseChunked(in, 0, head)
 		for i := range 2 {
 			var out Outcome
 			err := s.Send(req, &out)
-			if err == nil && (out.Status < 100 || out.Status > 999) {
-				t.Fatalf("request %d: status %d accepted", i+1, out.Status)
+			if err == nil {
+				require.GreaterOrEqual(t, out.Status, 100, "request %d: status %d accepted", i+1, out.Status)
+				require.LessOrEqual(t, out.Status, 999, "request %d: status %d accepted", i+1, out.Status)
 			}
-			if len(out.Body) > BodyPrefixLimit || int64(len(out.Body)) > out.BytesIn {
-				t.Fatalf("request %d: kept %d body bytes of %d", i+1, len(out.Body), out.BytesIn)
-			}
-			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-				t.Fatalf("request %d: no answer within %v (a hang): %v", i+1, h1FuzzHang, err)
-			}
+			require.LessOrEqual(t, len(out.Body), BodyPrefixLimit, "request %d: kept %d body bytes of %d", i+1, len(out.Body), out.BytesIn)
+			require.LessOrEqual(t, int64(len(out.Body)), out.BytesIn, "request %d: kept %d body bytes of %d", i+1, len(out.Body), out.BytesIn)
+			require.NotErrorIs(t, err, context.DeadlineExceeded, "request %d: no answer within %v (a hang)", i+1, h1FuzzHang)
+			require.NoError(t, ctx.Err(), "request %d: no answer within %v (a hang): %v", i+1, h1FuzzHang, err)
 			var pe *protocolError
-			if err != nil && !errors.As(err, &pe) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, errStaleConn) {
-				t.Fatalf("request %d: err %v, want a malformed response, an end of file or a stale connection", i+1, err)
+			if err != nil {
+				require.True(t, errors.As(err, &pe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errStaleConn),
+					"request %d: err %v, want a malformed response, an end of file or a stale connection", i+1, err)
 			}
 			if i > 0 {
 				continue // the second answer depends on what had arrived when it was sent
 			}
-			if (err == nil) != (want.err == nil) || out.Status != want.resp.status || out.BytesIn != want.resp.bytes || !bytes.Equal(out.Body, want.prefix) {
-				t.Fatalf("over the socket: status %d, %d bytes, body %q, err %v;\nreadResponse: status %d, %d bytes, body %q, err %v",
-					out.Status, out.BytesIn, out.Body, err, want.resp.status, want.resp.bytes, want.prefix, want.err)
-			}
+			same := "over the socket: status %d, %d bytes, body %q, err %v;\nreadResponse: status %d, %d bytes, body %q, err %v"
+			msg := []any{same, out.Status, out.BytesIn, out.Body, err, want.resp.status, want.resp.bytes, want.prefix, want.err}
+			require.Equal(t, want.err == nil, err == nil, msg...)
+			require.Equal(t, want.resp.status, out.Status, msg...)
+			require.Equal(t, want.resp.bytes, out.BytesIn, msg...)
+			require.Equal(t, string(want.prefix), string(out.Body), msg...)
 		}
 	})
 }

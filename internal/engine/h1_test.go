@@ -15,6 +15,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestHTTP_leanClient runs the engine over the lean HTTP/1.1 client against
@@ -112,23 +115,16 @@ func TestHTTP_leanClient(t *testing.T) {
 				tt.mod(&p)
 			}
 			rep, err := Run(t.Context(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(rep.Status) != fmt.Sprint(tt.wantStatus) || rep.Failed != tt.wantFailed {
-				t.Errorf("status %v failed %d, want %v failed %d; errors %+v", rep.Status, rep.Failed, tt.wantStatus, tt.wantFailed, rep.Errors)
-			}
-			if want := tt.wantBytes * rep.Requests; rep.BytesIn != want {
-				t.Errorf("bytes in %d, want %d", rep.BytesIn, want)
-			}
-			if tt.wantBody != "" && (len(rep.Errors) == 0 || rep.Errors[0].Body != tt.wantBody) {
-				t.Errorf("sample bodies %+v, want the first %d bytes", rep.Errors, BodyPrefixLimit)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStatus, rep.Status, "status; errors %+v", rep.Errors)
+			assert.Equal(t, tt.wantFailed, rep.Failed, "failed; errors %+v", rep.Errors)
+			assert.Equal(t, tt.wantBytes*rep.Requests, rep.BytesIn, "bytes in")
+			if tt.wantBody != "" && assert.NotEmpty(t, rep.Errors, "no sample bodies, want the first %d bytes", BodyPrefixLimit) {
+				assert.Equal(t, tt.wantBody, rep.Errors[0].Body, "sample body, want the first %d bytes", BodyPrefixLimit)
 			}
 			if tt.name == "slow handler times out" {
 				for _, e := range rep.Errors {
-					if e.Kind != KindTimeout {
-						t.Errorf("sample %+v, want kind timeout", e)
-					}
+					assert.Equal(t, KindTimeout, e.Kind, "sample %+v, want kind timeout", e)
 				}
 			}
 		})
@@ -139,9 +135,7 @@ func TestHTTP_leanClient(t *testing.T) {
 func rawServer(t testing.TB, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
@@ -252,12 +246,9 @@ func TestHTTP_leanClientAgainstRawServers(t *testing.T) {
 			u, _ := url.Parse(rawServer(t, tt.serve))
 			rep, err := Run(t.Context(), Plan{Method: http.MethodGet, URL: u, Requests: tt.requests, Clients: 2,
 				Timeout: 5 * time.Second, Transport: HTTP(2)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(rep.Status) != fmt.Sprint(tt.wantStatus) || rep.BytesIn != tt.wantBytes {
-				t.Errorf("status %v bytes %d, want %v %d; errors %+v", rep.Status, rep.BytesIn, tt.wantStatus, tt.wantBytes, rep.Errors)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStatus, rep.Status, "status; errors %+v", rep.Errors)
+			assert.Equal(t, tt.wantBytes, rep.BytesIn, "bytes; errors %+v", rep.Errors)
 		})
 	}
 }
@@ -286,12 +277,8 @@ func TestHTTP_cancelInterruptsRequestInFlight(t *testing.T) {
 	// The server never answers, so Run returns only if the cancel interrupts
 	// the requests in flight (a regression hangs here).
 	rep, err := Run(ctx, Plan{Method: http.MethodGet, URL: u, Requests: 10, Clients: 2, Timeout: 30 * time.Second, Transport: HTTP(2)})
-	if err != context.Canceled {
-		t.Errorf("err %v, want context.Canceled", err)
-	}
-	if rep.Requests != 0 {
-		t.Errorf("requests %d, want 0: cancelled requests are not measurements", rep.Requests)
-	}
+	assert.True(t, err == context.Canceled, "err %v, want context.Canceled", err)
+	assert.Zero(t, rep.Requests, "requests, want 0: cancelled requests are not measurements")
 }
 
 func TestH1Sender_sendWithPlainContext(t *testing.T) {
@@ -314,12 +301,10 @@ func TestH1Sender_sendWithPlainContext(t *testing.T) {
 	req.Host = "example.test"
 	var out Outcome
 	for range 3 {
-		if err := s.Send(req, &out); err != nil {
-			t.Fatal(err)
-		}
-		if out.Status != 200 || string(out.Body) != "/a%20b?x=1" || out.BytesIn != 10 {
-			t.Errorf("status %d body %q bytes %d", out.Status, out.Body, out.BytesIn)
-		}
+		require.NoError(t, s.Send(req, &out))
+		assert.Equal(t, 200, out.Status, "status")
+		assert.Equal(t, "/a%20b?x=1", string(out.Body), "body")
+		assert.EqualValues(t, 10, out.BytesIn, "bytes")
 	}
 }
 
@@ -389,20 +374,14 @@ func TestReadResponse(t *testing.T) {
 			var prefix []byte
 			got, started, err := readResponse(bufio.NewReaderSize(strings.NewReader(tt.in), h1ReadBuffer), tt.head, &prefix)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want one containing %q", err, tt.wantErr)
-				}
-				if started != tt.wantStart {
-					t.Errorf("started %v, want %v", started, tt.wantStart)
-				}
+				require.ErrorContains(t, err, tt.wantErr)
+				assert.Equal(t, tt.wantStart, started, "started")
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.want || string(prefix) != tt.wantBody || !started {
-				t.Errorf("got %+v body %q started %v, want %+v body %q", got, prefix, started, tt.want, tt.wantBody)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.wantBody, string(prefix), "body")
+			assert.True(t, started, "started")
 		})
 	}
 }
@@ -423,15 +402,14 @@ func FuzzReadResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, head bool) {
 		var prefix []byte
 		got, _, err := readResponse(bufio.NewReaderSize(bytes.NewReader(in), h1ReadBuffer), head, &prefix)
-		if len(prefix) > BodyPrefixLimit || got.bytes < 0 || int64(len(prefix)) > got.bytes {
-			t.Fatalf("prefix %d bytes, body %d", len(prefix), got.bytes)
-		}
+		require.LessOrEqual(t, len(prefix), BodyPrefixLimit, "prefix %d bytes, body %d", len(prefix), got.bytes)
+		require.GreaterOrEqual(t, got.bytes, int64(0), "prefix %d bytes, body %d", len(prefix), got.bytes)
+		require.LessOrEqual(t, int64(len(prefix)), got.bytes, "prefix %d bytes, body %d", len(prefix), got.bytes)
 		if err != nil {
 			return
 		}
-		if got.status < 100 || got.status > 999 {
-			t.Fatalf("status %d accepted", got.status)
-		}
+		require.GreaterOrEqual(t, got.status, 100, "status %d accepted", got.status)
+		require.LessOrEqual(t, got.status, 999, "status %d accepted", got.status)
 		method := http.MethodGet
 		if head {
 			method = http.MethodHead
@@ -444,8 +422,7 @@ func FuzzReadResponse(f *testing.F) {
 		if berr != nil || resp.StatusCode < 200 {
 			return
 		}
-		if resp.StatusCode != got.status || n != got.bytes {
-			t.Fatalf("net/http read status %d with %d body bytes; readResponse %d with %d", resp.StatusCode, n, got.status, got.bytes)
-		}
+		require.Equal(t, resp.StatusCode, got.status, "net/http read status %d with %d body bytes; readResponse %d with %d", resp.StatusCode, n, got.status, got.bytes)
+		require.Equal(t, n, got.bytes, "net/http read status %d with %d body bytes; readResponse %d with %d", resp.StatusCode, n, got.status, got.bytes)
 	})
 }

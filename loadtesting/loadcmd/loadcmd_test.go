@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +22,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/loadtesting"
 	"github.com/apiload/apiload/loadtesting/loadcmd"
@@ -61,9 +62,7 @@ func apiLoadTest(t *testing.T, h http.Handler, opts []loadcmd.Option, args ...st
 func (o outcome) result(t *testing.T) *loadtesting.Result {
 	t.Helper()
 	var res loadtesting.Result
-	if err := json.Unmarshal([]byte(o.stdout), &res); err != nil {
-		t.Fatalf("stdout does not parse as a Result: %v\n%v", err, o)
-	}
+	require.NoError(t, json.Unmarshal([]byte(o.stdout), &res), "stdout does not parse as a Result:\n%v", o)
 	return &res
 }
 
@@ -134,9 +133,7 @@ func serve(t *testing.T, h http.Handler) *httptest.Server {
 func closedPort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
@@ -151,9 +148,7 @@ func TestRun_flags(t *testing.T) {
 		"task.json":   doc,
 		"tasks.jsonl": "{\"task\":\"a\"}\n{\"task\":\"b\"}\n{\"task\":\"c\"}\n",
 	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
 	}
 	// cfg is the stored Config of a run of n requests with edits applied.
 	cfg := func(n int64, edit func(*loadtesting.RunConfig)) loadtesting.RunConfig {
@@ -260,9 +255,7 @@ func TestRun_flags(t *testing.T) {
 				args[i] = strings.NewReplacer("$DIR", dir, "$BASE", srv.URL).Replace(a)
 			}
 			o := apiLoadTest(t, inProcess, []loadcmd.Option{loadcmd.WithBaseURL(srv.URL)}, append(args, "--json")...)
-			if o.code != 0 {
-				t.Fatalf("want exit 0, got\n%v", o)
-			}
+			require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 			res := o.result(t)
 
 			got, idle := inProcess, remote
@@ -270,24 +263,19 @@ func TestRun_flags(t *testing.T) {
 				got, idle = remote, inProcess
 			}
 			seen := got.seen()
-			if n := len(idle.seen()); n != 0 {
-				t.Errorf("%d requests went to the wrong target (over HTTP: %v)", n, !tt.overHTTP)
-			}
-			switch {
-			case tt.wantN >= 0 && len(seen) != tt.wantN:
-				t.Errorf("handler saw %d requests, want %d", len(seen), tt.wantN)
-			case tt.wantN < 0 && (len(seen) == 0 || len(seen) >= 1000):
-				t.Errorf("handler saw %d requests, want some but fewer than 1000", len(seen))
+			assert.Empty(t, idle.seen(), "requests went to the wrong target (over HTTP: %v)", !tt.overHTTP)
+			if tt.wantN >= 0 {
+				assert.Len(t, seen, tt.wantN, "requests the handler saw")
+			} else {
+				assert.NotEmpty(t, seen, "handler saw no requests, want some but fewer than 1000")
+				assert.Less(t, len(seen), 1000, "handler saw %d requests, want some but fewer than 1000", len(seen))
 			}
 			bodies := map[string]int{}
 			for i, r := range seen {
-				if r.Method != tt.wantMethod || r.URI != tt.wantURI {
-					t.Errorf("request %d: %s %s, want %s %s", i, r.Method, r.URI, tt.wantMethod, tt.wantURI)
-				}
+				assert.Equal(t, tt.wantMethod, r.Method, "request %d: method (URI %s)", i, r.URI)
+				assert.Equal(t, tt.wantURI, r.URI, "request %d: URI", i)
 				for k, vs := range tt.wantHeader {
-					if !cmp.Equal(r.Header.Values(k), vs) {
-						t.Errorf("request %d: header %s = %q, want %q", i, k, r.Header.Values(k), vs)
-					}
+					assert.Equal(t, vs, r.Header.Values(k), "request %d: header %s", i, k)
 				}
 				if r.Body != "" {
 					bodies[r.Body]++
@@ -299,22 +287,20 @@ func TestRun_flags(t *testing.T) {
 			if diff := cmp.Diff(tt.wantBodies, bodies, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("bodies seen (-want +got):\n%s", diff)
 			}
-			if p := got.peak(); p > tt.wantClients {
-				t.Errorf("%d requests in flight at once, want at most %d", p, tt.wantClients)
-			}
+			assert.LessOrEqual(t, got.peak(), tt.wantClients, "requests in flight at once")
 
 			wantClients := tt.wantClients // no more workers run than there are requests
 			if n := res.Config.Requests; n > 0 && int64(wantClients) > n {
 				wantClients = int(n)
 			}
-			if res.Name != tt.wantName || res.Clients != wantClients || res.InProcess == tt.overHTTP {
-				t.Errorf("Result: name %q, clients %d, in-process %v; want %q, %d, %v", res.Name, res.Clients, res.InProcess, tt.wantName, wantClients, !tt.overHTTP)
-			}
+			assert.Equal(t, tt.wantName, res.Name, "Result name")
+			assert.Equal(t, wantClients, res.Clients, "Result clients")
+			assert.Equal(t, !tt.overHTTP, res.InProcess, "Result in-process")
 			if diff := cmp.Diff(tt.wantCfg, res.Config, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("stored Config (-want +got):\n%s", diff)
 			}
-			if res.Metrics.Requests != int64(len(seen)) && tt.wantStatus[0] == 0 {
-				t.Errorf("Result counts %d requests, the handler saw %d", res.Metrics.Requests, len(seen))
+			if tt.wantStatus[0] == 0 {
+				assert.Equal(t, int64(len(seen)), res.Metrics.Requests, "Result counts requests, the handler saw %d", len(seen))
 			}
 			if tt.wantStatus != nil {
 				if diff := cmp.Diff(tt.wantStatus, res.Metrics.StatusCodes); diff != "" {
@@ -325,18 +311,13 @@ func TestRun_flags(t *testing.T) {
 			if wantOK < 0 {
 				wantOK = res.Metrics.Requests
 			}
-			if res.Metrics.Succeeded != wantOK {
-				t.Errorf("%d of %d requests succeeded, want %d", res.Metrics.Succeeded, res.Metrics.Requests, wantOK)
+			assert.Equal(t, wantOK, res.Metrics.Succeeded, "requests succeeded of %d", res.Metrics.Requests)
+			if tt.overHTTP {
+				assert.Equal(t, srv.URL+tt.wantURI, res.URL, "Result URL")
 			}
-			if wantURL := srv.URL + tt.wantURI; tt.overHTTP && res.URL != wantURL {
-				t.Errorf("Result URL %q, want %q", res.URL, wantURL)
-			}
-			if strings.Contains(o.stdout+o.stderr, "hunter2") {
-				t.Error("a secret header value reached the output")
-			}
-			if !strings.Contains(o.stderr, "Saved to file://") || strings.Contains(o.stderr, "req/s") {
-				t.Errorf("stderr should hold the Saved line and no progress:\n%s", o.stderr)
-			}
+			assert.NotContains(t, o.stdout+o.stderr, "hunter2", "a secret header value reached the output")
+			assert.Contains(t, o.stderr, "Saved to file://", "stderr should hold the Saved line and no progress")
+			assert.NotContains(t, o.stderr, "req/s", "stderr should hold the Saved line and no progress")
 		})
 	}
 }
@@ -344,21 +325,13 @@ func TestRun_flags(t *testing.T) {
 // TestRun_report checks the text report of a run without --json.
 func TestRun_report(t *testing.T) {
 	o := apiLoadTest(t, &recorder{}, nil, "run", "/echo", "--in-process", "-n", "25", "-c", "5")
-	if o.code != 0 {
-		t.Fatalf("want exit 0, got\n%v", o)
-	}
+	require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 	id := regexp.MustCompile(`results (\S+)\n`).FindStringSubmatch(o.stderr)
-	if id == nil {
-		t.Fatalf("stderr names no run to look up:\n%s", o.stderr)
-	}
+	require.NotNil(t, id, "stderr names no run to look up:\n%s", o.stderr)
 	for _, want := range []string{"GET /echo  run " + id[1], "Target        /echo (in-process)", "Requests      25", "Succeeded     25 (100.0%)", "Clients       5", "P99", "200"} {
-		if !strings.Contains(o.stdout, want) {
-			t.Errorf("report lacks %q:\n%s", want, o.stdout)
-		}
+		assert.Contains(t, o.stdout, want, "report lacks a line")
 	}
-	if strings.Contains(o.stdout, "\x1b[") {
-		t.Errorf("colour on a buffer:\n%q", o.stdout)
-	}
+	assert.NotContains(t, o.stdout, "\x1b[", "colour on a buffer")
 }
 
 // tokenApp is an app with a login: POST /login with a known user as the
@@ -429,34 +402,18 @@ func TestRun_authAs(t *testing.T) {
 				args = append(args, "--in-process")
 			}
 			o := apiLoadTest(t, local, []loadcmd.Option{loadcmd.WithLogin(loginHook(&calls))}, args...)
-			if o.code != 0 {
-				t.Fatalf("want exit 0, got\n%v", o)
-			}
-			if n := calls.Load(); n != 1 {
-				t.Errorf("login hook called %d times, want once", n)
-			}
-			if n := loaded.logins.Load(); n != 1 {
-				t.Errorf("the target served %d logins, want 1", n)
-			}
-			if n := idle.logins.Load() + int64(len(idle.seen())); n != 0 {
-				t.Errorf("%d requests went to the other target", n)
-			}
+			require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
+			assert.EqualValues(t, 1, calls.Load(), "login hook calls, want once")
+			assert.EqualValues(t, 1, loaded.logins.Load(), "logins the target served")
+			assert.Zero(t, idle.logins.Load()+int64(len(idle.seen())), "requests that went to the other target")
 			seen := loaded.seen()
-			if len(seen) != 30 {
-				t.Fatalf("target saw %d requests, want 30", len(seen))
-			}
+			require.Len(t, seen, 30, "requests the target saw")
 			for i, r := range seen {
-				if got := r.Header.Values("Authorization"); !cmp.Equal(got, []string{want}) {
-					t.Fatalf("request %d: Authorization %q, want %q", i, got, want)
-				}
+				require.Equal(t, []string{want}, r.Header.Values("Authorization"), "request %d: Authorization", i)
 			}
 			res := o.result(t)
-			if h := res.Config.Headers.Get("Authorization"); h != loadtesting.Redacted {
-				t.Errorf("stored Authorization %q, want %q", h, loadtesting.Redacted)
-			}
-			if strings.Contains(o.stdout+o.stderr, "token-") {
-				t.Errorf("the token was printed:\n%v", o)
-			}
+			assert.Equal(t, loadtesting.Redacted, res.Config.Headers.Get("Authorization"), "stored Authorization")
+			assert.NotContains(t, o.stdout+o.stderr, "token-", "the token was printed:\n%v", o)
 		})
 	}
 }
@@ -513,18 +470,16 @@ func TestRun_exitCodes(t *testing.T) {
 			before, logins := len(app.seen()), calls.Load()
 			local := &tokenApp{name: "local"}
 			o := apiLoadTest(t, local, tt.opts, tt.args...)
-			if o.code != tt.wantCode {
-				t.Fatalf("want exit %d, got\n%v", tt.wantCode, o)
-			}
-			if tt.wantErr == "" && o.err != nil || tt.wantErr != "" && (o.err == nil || !strings.Contains(o.err.Error(), tt.wantErr)) {
-				t.Errorf("error %v, want one containing %q", o.err, tt.wantErr)
+			require.Equal(t, tt.wantCode, o.code, "want exit %d, got\n%v", tt.wantCode, o)
+			if tt.wantErr == "" {
+				assert.NoError(t, o.err)
+			} else {
+				assert.ErrorContains(t, o.err, tt.wantErr)
 			}
 			sent := len(local.seen()) + len(app.seen()) - before
-			if (sent > 0) != tt.wantSent {
-				t.Errorf("%d requests sent, want some: %v", sent, tt.wantSent)
-			}
-			if tt.wantCode == 2 && calls.Load() != logins {
-				t.Error("the login hook ran for a misconfigured run")
+			assert.Equal(t, tt.wantSent, sent > 0, "%d requests sent, want some", sent)
+			if tt.wantCode == 2 {
+				assert.Equal(t, logins, calls.Load(), "the login hook ran for a misconfigured run")
 			}
 		})
 	}
@@ -547,13 +502,10 @@ func testRouter() *mux.Router {
 func TestList(t *testing.T) {
 	t.Run("table", func(t *testing.T) {
 		o := apiLoadTest(t, testRouter(), nil, "list")
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		lines := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")
-		if len(lines) < 3 || lines[0] != "Discovered 8 routes" || lines[1] != "" {
-			t.Fatalf("want a title and a blank line:\n%s", o.stdout)
-		}
+		require.GreaterOrEqual(t, len(lines), 3, "want a title and a blank line:\n%s", o.stdout)
+		require.Equal(t, []string{"Discovered 8 routes", ""}, lines[:2], "want a title and a blank line:\n%s", o.stdout)
 		var got [][]string
 		for _, l := range lines[2:] {
 			got = append(got, strings.Fields(l))
@@ -572,25 +524,21 @@ func TestList(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("table (-want +got):\n%s\n%s", diff, o.stdout)
 		}
-		if strings.Contains(o.stdout, "\x1b[") || o.stderr != "" {
-			t.Errorf("colour or stderr output on buffers:\n%v", o)
-		}
+		assert.NotContains(t, o.stdout, "\x1b[", "colour on buffers")
+		assert.Empty(t, o.stderr, "stderr output on buffers")
 	})
 
 	t.Run("no PARAMS column without params", func(t *testing.T) {
 		r := mux.NewRouter()
 		r.HandleFunc("/a", func(http.ResponseWriter, *http.Request) {}).Methods("GET")
 		o := apiLoadTest(t, r, nil, "list")
-		if o.code != 0 || o.stdout != "Discovered 1 route\n\nMETHOD  PATH  AUTH  TAGS\nGET     /a          a\n" {
-			t.Errorf("want one route without PARAMS, got\n%v", o)
-		}
+		assert.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
+		assert.Equal(t, "Discovered 1 route\n\nMETHOD  PATH  AUTH  TAGS\nGET     /a          a\n", o.stdout, "want one route without PARAMS")
 	})
 
 	t.Run("json", func(t *testing.T) {
 		o := apiLoadTest(t, testRouter(), nil, "list", "--json")
-		if o.code != 0 {
-			t.Fatalf("want exit 0, got\n%v", o)
-		}
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		type route struct {
 			Method string   `json:"method"`
 			Path   string   `json:"path"`
@@ -600,9 +548,7 @@ func TestList(t *testing.T) {
 			Name   string   `json:"name"`
 		}
 		var got []route
-		if err := json.Unmarshal([]byte(o.stdout), &got); err != nil {
-			t.Fatalf("--json does not parse: %v\n%s", err, o.stdout)
-		}
+		require.NoError(t, json.Unmarshal([]byte(o.stdout), &got), "--json does not parse:\n%s", o.stdout)
 		want := []route{
 			{"POST", "/api/v1/tasks/enqueue", []string{}, false, []string{"tasks"}, ""},
 			{"GET", "/api/v1/tasks/status/{task_id}", []string{"task_id"}, false, []string{"tasks"}, ""},
@@ -617,22 +563,14 @@ func TestList(t *testing.T) {
 			t.Errorf("routes (-want +got):\n%s", diff)
 		}
 		// Empty lists are [], not null, for jq.
-		if strings.Contains(o.stdout, "null") {
-			t.Errorf("null in --json output:\n%s", o.stdout)
-		}
+		assert.NotContains(t, o.stdout, "null", "null in --json output")
 	})
 
 	t.Run("not walkable", func(t *testing.T) {
 		o := apiLoadTest(t, http.NewServeMux(), nil, "list")
-		if o.code != 1 {
-			t.Fatalf("want exit 1, got\n%v", o)
-		}
-		if want := "routes: cannot list the routes of *http.ServeMux: pass a *mux.Router or implement loadtesting.RouteLister"; o.err == nil || o.err.Error() != want {
-			t.Errorf("error %v, want %q", o.err, want)
-		}
-		if o.stdout != "" {
-			t.Errorf("stdout: %q", o.stdout)
-		}
+		require.Equal(t, 1, o.code, "want exit 1, got\n%v", o)
+		assert.EqualError(t, o.err, "routes: cannot list the routes of *http.ServeMux: pass a *mux.Router or implement loadtesting.RouteLister")
+		assert.Empty(t, o.stdout, "stdout")
 	})
 }
 
@@ -642,9 +580,7 @@ func TestRecentResults(t *testing.T) {
 	store := fileStore(t)
 	opts := []loadcmd.Option{loadcmd.WithStore(store)}
 	run := apiLoadTest(t, &recorder{}, opts, "run", "/echo", "--in-process", "-n", "12", "--json")
-	if run.code != 0 {
-		t.Fatalf("run: %v", run)
-	}
+	require.Equal(t, 0, run.code, "run: %v", run)
 	id := run.result(t).ID
 
 	tests := []struct {
@@ -663,30 +599,20 @@ func TestRecentResults(t *testing.T) {
 			// A fresh command, whose default store is another, empty one:
 			// only --store finds the run.
 			o := apiLoadTest(t, &recorder{}, nil, append(tt.args, "--store", store)...)
-			if o.code != 0 {
-				t.Fatalf("want exit 0, got\n%v", o)
-			}
+			require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 			for _, w := range tt.want {
-				if !strings.Contains(o.stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, o.stdout)
-				}
+				assert.Contains(t, o.stdout, w, "stdout lacks a part")
 			}
 		})
 	}
 
 	t.Run("not found", func(t *testing.T) {
 		o := apiLoadTest(t, &recorder{}, nil, "results", id)
-		if o.code != 1 || !errors.Is(o.err, loadtesting.ErrNotFound) {
-			t.Errorf("results in another store: want exit 1 and ErrNotFound, got\n%v", o)
-		}
+		assert.Equal(t, 1, o.code, "results in another store: want exit 1 and ErrNotFound, got\n%v", o)
+		assert.ErrorIs(t, o.err, loadtesting.ErrNotFound, "results in another store")
 	})
 }
 
 func TestNew(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("New(nil) did not panic")
-		}
-	}()
-	loadcmd.New(nil)
+	assert.Panics(t, func() { loadcmd.New(nil) }, "New(nil) did not panic")
 }
