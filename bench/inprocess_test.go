@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/apiload/apiload/loadtesting"
@@ -43,12 +44,8 @@ func BenchmarkInProcess(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		res, err := loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Requests: int64(b.N), Clients: procs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Metrics.Succeeded != int64(b.N) {
-			b.Fatalf("%d of %d succeeded", res.Metrics.Succeeded, b.N)
-		}
+		require.NoError(b, err)
+		require.Equal(b, int64(b.N), res.Metrics.Succeeded, "requests succeeded of %d", b.N)
 		b.ReportMetric(res.Metrics.RequestRate, "req/s")
 		b.ReportMetric(float64(res.Metrics.Latency.P99), "p99-ns")
 		b.ReportMetric(float64(res.Metrics.GeneratorCPUPerRequest), "cpu-ns/req")
@@ -57,9 +54,8 @@ func BenchmarkInProcess(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		start := time.Now()
-		if n := vegetaInProcess(trivial, b.N, procs); n != b.N {
-			b.Fatalf("%d of %d succeeded", n, b.N)
-		}
+		n := vegetaInProcess(trivial, b.N, procs)
+		require.Equal(b, b.N, n, "requests succeeded of %d", b.N)
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 	})
 }
@@ -77,14 +73,12 @@ func BenchmarkInProcessRatio(b *testing.B) {
 			raw = append(raw, rate(n, func() { rawLoop(trivial, n, procs) }))
 			api = append(api, rate(n, func() {
 				res, err := loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Requests: n, Clients: procs})
-				if err != nil || res.Metrics.Succeeded != n {
-					b.Fatalf("apiload: %v, %d succeeded", err, res.Metrics.Succeeded)
-				}
+				require.NoError(b, err, "apiload")
+				require.Equal(b, int64(n), res.Metrics.Succeeded, "apiload: requests succeeded")
 			}))
 			veg = append(veg, rate(n, func() {
-				if got := vegetaInProcess(trivial, n, procs); got != n {
-					b.Fatalf("vegeta: %d of %d succeeded", got, n)
-				}
+				got := vegetaInProcess(trivial, n, procs)
+				require.Equal(b, n, got, "vegeta: requests succeeded of %d", n)
 			}))
 		}
 	}
@@ -175,9 +169,7 @@ func BenchmarkMemory(b *testing.B) {
 					res, err = loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Requests: n, Clients: 10})
 					return err
 				})
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				runtime.GC()
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -35,12 +37,8 @@ func BenchmarkMemory10M(b *testing.B) {
 func endHeap(b *testing.B, n int64) uint64 {
 	runtime.GC()
 	res, err := loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Requests: n, Clients: 10})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if res.Metrics.Succeeded != n {
-		b.Fatalf("%d of %d succeeded", res.Metrics.Succeeded, n)
-	}
+	require.NoError(b, err)
+	require.Equal(b, n, res.Metrics.Succeeded, "requests succeeded of %d", n)
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/examples/myapp/app"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -44,12 +46,8 @@ func BenchmarkMyappLoad(b *testing.B) {
 			var p50, p95, p99, rate float64
 			for range b.N {
 				res, err := loadtesting.Exec(b.Context(), h, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res.Metrics.Failed > 0 {
-					b.Fatalf("%d of %d requests failed: %v", res.Metrics.Failed, res.Metrics.Requests, res.Metrics.StatusCodes)
-				}
+				require.NoError(b, err)
+				require.Zero(b, res.Metrics.Failed, "requests failed of %d: %v", res.Metrics.Requests, res.Metrics.StatusCodes)
 				l := res.Metrics.Latency
 				p50, p95, p99 = p50+float64(l.P50), p95+float64(l.P95), p99+float64(l.P99)
 				rate += res.Metrics.RequestRate
@@ -67,14 +65,12 @@ func BenchmarkMyappLoad(b *testing.B) {
 func myappLogin(b *testing.B, h http.Handler, user string) string {
 	b.Helper()
 	body, err := json.Marshal(map[string]string{"email": user})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body)))
 	var out struct{ Token string }
-	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || rec.Code != http.StatusOK || out.Token == "" {
-		b.Fatalf("login %s: status %d, body %s", user, rec.Code, rec.Body)
-	}
+	require.Equal(b, http.StatusOK, rec.Code, "login %s: status, body %s", user, rec.Body)
+	require.NoError(b, json.Unmarshal(rec.Body.Bytes(), &out), "login %s: body %s", user, rec.Body)
+	require.NotEmpty(b, out.Token, "login %s: no token; body %s", user, rec.Body)
 	return out.Token
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/internal/engine"
 )
 
@@ -38,9 +40,7 @@ func BenchmarkOpenModel(b *testing.B) {
 					Duration: dur, Clients: 10, Rate: start, RampTo: tc.rampTo, Timeout: 30 * time.Second,
 					Transport: engine.InProcess(trivial),
 				})
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				// The schedule spans Duration; the run ends with its last response.
 				b.ReportMetric(float64(rep.Requests)/tc.want, "rate-ratio")
 				b.ReportMetric(float64(rep.Requests)/dur.Seconds(), "req/s")

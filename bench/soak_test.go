@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/apiload/apiload/loadtesting"
 )
 
@@ -46,12 +49,9 @@ func BenchmarkSoak(b *testing.B) {
 	load := func(d time.Duration) *loadtesting.Result {
 		b.Helper()
 		res, err := loadtesting.Exec(b.Context(), trivial, loadtesting.Config{Duration: d, Clients: 10})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Metrics.Failed != 0 || res.Metrics.Requests == 0 {
-			b.Fatalf("%d requests, %d failed: want some, all succeeding", res.Metrics.Requests, res.Metrics.Failed)
-		}
+		require.NoError(b, err)
+		require.NotZero(b, res.Metrics.Requests, "%d requests, %d failed: want some, all succeeding", res.Metrics.Requests, res.Metrics.Failed)
+		require.Zero(b, res.Metrics.Failed, "%d requests, %d failed: want some, all succeeding", res.Metrics.Requests, res.Metrics.Failed)
 		return res
 	}
 	// measure collects garbage and reads the RSS and the heap in use.
@@ -87,9 +87,7 @@ func BenchmarkSoak(b *testing.B) {
 			*soakFor, soakWarmup, res.Metrics.Requests, res.Metrics.RequestRate,
 			float64(startRSS)/mib, float64(endRSS)/mib, ratio, float64(peak)/mib,
 			float64(startHeap)/mib, float64(endHeap)/mib)
-		if ratio > soakMaxGrowth {
-			b.Errorf("RSS grew from %.1f MiB to %.1f MiB (x%.3f) over a %v soak, want at most x%.2f",
-				float64(startRSS)/mib, float64(endRSS)/mib, ratio, *soakFor, soakMaxGrowth)
-		}
+		assert.LessOrEqual(b, ratio, soakMaxGrowth, "RSS grew from %.1f MiB to %.1f MiB (x%.3f) over a %v soak, want at most x%.2f",
+			float64(startRSS)/mib, float64(endRSS)/mib, ratio, *soakFor, soakMaxGrowth)
 	}
 }

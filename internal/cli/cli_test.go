@@ -36,7 +36,7 @@ func TestRecent(t *testing.T) {
 			assert.True(t, strings.HasPrefix(lines[i+1], id+" "), "row %d = %q, want run %s (newest first)", i+1, lines[i+1], id)
 		}
 		for _, want := range []string{"POST", "/api/v1/tasks", "100.0%"} {
-			assert.Contains(t, lines[3], want, "failing run's row, want POST /api/v1/tasks with 100.0%% errors")
+			assert.Contains(t, lines[3], want, "failing run's row, want POST /api/v1/tasks with 100.0% errors")
 		}
 		assert.Contains(t, lines[1], "less than a minute ago", "WHEN of a fresh run")
 		assert.Empty(t, o.stderr, "stderr")

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkHTTP_hugeBody has a raw-TCP server on loopback send a 100 MB
@@ -32,9 +34,7 @@ func BenchmarkHTTP_hugeBody(b *testing.B) {
 	} {
 		b.Run(cl.name, func(b *testing.B) {
 			u, err := url.Parse(rawServer(b, func(c net.Conn, br *bufio.Reader) { hugeBody(size)(nil, c, br) }))
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.SetBytes(size)
 			runtime.GC()
 			os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM; Linux only
@@ -44,9 +44,9 @@ func BenchmarkHTTP_hugeBody(b *testing.B) {
 			for range b.N {
 				rep, err := Run(b.Context(), Plan{Method: http.MethodGet, URL: u, Requests: 1, Clients: 1,
 					Timeout: time.Minute, Transport: cl.transport()})
-				if err != nil || rep.BytesIn != size || rep.Failed != 0 {
-					b.Fatalf("bytes in %d, failed %d (%v): want %d and none", rep.BytesIn, rep.Failed, err, size)
-				}
+				require.NoError(b, err)
+				require.Equal(b, int64(size), rep.BytesIn, "bytes in %d, failed %d: want %d and none", rep.BytesIn, rep.Failed, size)
+				require.Zero(b, rep.Failed, "bytes in %d, failed %d: want %d and none", rep.BytesIn, rep.Failed, size)
 			}
 			b.StopTimer()
 			runtime.ReadMemStats(&after)
