@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -195,4 +196,62 @@ func TestMerge_errors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})
 	}
+}
+
+// TestExec_shards runs each shard of a run in-process and merges them.
+func TestExec_shards(t *testing.T) {
+	tests := []struct {
+		name         string
+		cfg          loadtesting.Config
+		count        int
+		wantRequests []int64   // each shard's Metrics.Requests
+		wantRate     []float64 // each shard's Config.Rate
+	}{
+		{"requests, remainder over the first shards", loadtesting.Config{Requests: 11, Clients: 2}, 3, []int64{4, 4, 3}, []float64{0, 0, 0}},
+		{"requests, even split", loadtesting.Config{Requests: 9, Clients: 2}, 3, []int64{3, 3, 3}, []float64{0, 0, 0}},
+		{"one shard is the whole run", loadtesting.Config{Requests: 5}, 1, []int64{5}, []float64{0}},
+		// In a synctest bubble each shard sends exactly what it schedules:
+		// 300/s over 100ms is 30 requests, 10 per shard at 100/s.
+		{"rate split, full duration", loadtesting.Config{Rate: 300, Duration: 100 * time.Millisecond, Clients: 2}, 3, []int64{10, 10, 10}, []float64{100, 100, 100}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var shards []*loadtesting.Result
+				var total int64
+				for i := range tt.count {
+					cfg := tt.cfg
+					cfg.RunID, cfg.Shard = "run-1", loadtesting.Shard{Index: i, Count: tt.count}
+					res, err := loadtesting.Exec(t.Context(), okHandler, cfg)
+					require.NoError(t, err)
+					assert.Equal(t, fmt.Sprintf("run-1.%d", i), res.ID)
+					assert.Equal(t, "run-1", res.RunID)
+					assert.Equal(t, &loadtesting.Shard{Index: i, Count: tt.count}, res.Shard)
+					assert.Equal(t, tt.wantRequests[i], res.Metrics.Requests, "shard %d requests", i)
+					assert.InDelta(t, tt.wantRate[i], res.Config.Rate, 1e-9, "shard %d rate", i)
+					total += res.Metrics.Requests
+
+					data, err := json.Marshal(res)
+					require.NoError(t, err)
+					assert.Contains(t, string(data), fmt.Sprintf(`"run_id":"run-1","shard":{"index":%d,"count":%d}`, i, tt.count))
+					shards = append(shards, res)
+				}
+				merged, err := loadtesting.Merge(shards...)
+				require.NoError(t, err)
+				assert.Equal(t, "run-1", merged.ID)
+				assert.Equal(t, total, merged.Metrics.Requests)
+				assert.Equal(t, map[int]int64{http.StatusNoContent: total}, merged.Metrics.StatusCodes)
+				assert.InDelta(t, tt.cfg.Rate, merged.Config.Rate, 1e-9)
+			})
+		})
+	}
+}
+
+func TestResultJSON_notSharded(t *testing.T) {
+	res, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 1})
+	require.NoError(t, err)
+	data, err := json.Marshal(res)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), `"run_id"`)
+	assert.NotContains(t, string(data), `"shard"`)
 }

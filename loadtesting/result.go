@@ -23,7 +23,8 @@ const SchemaVersion = 1
 type Result struct {
 	// Schema is the JSON layout version (SchemaVersion).
 	Schema int `json:"schema"`
-	// ID identifies the run; IDs sort by start time.
+	// ID identifies the run; IDs sort by start time, except a shard's, which
+	// is ShardID(RunID, Shard.Index).
 	ID string `json:"id"`
 	// Name is Config.Name, or "METHOD PATH".
 	Name string `json:"name"`
