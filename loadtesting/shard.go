@@ -62,7 +62,8 @@ func (s *backendStore) shardIDs(ctx context.Context, prefix string) ([]string, e
 // GetRun reads the shards of run runID saved in st (the Results with ids
 // ShardID(runID, i)) and merges them. A run is partial until all its
 // shards have reported. The error wraps ErrNotFound when no shard of the
-// run is saved, and is Merge's when the shards do not belong together.
+// run is saved (or runID cannot be a run id), and is Merge's when the
+// shards do not belong together.
 //
 // The stores of OpenStore and DefaultStore list the run's ids in one go
 // (the file store reads its directory, Redis SCANs its keys). Another
@@ -70,7 +71,7 @@ func (s *backendStore) shardIDs(ctx context.Context, prefix string) ([]string, e
 // many there are, up to MaxShards.
 func GetRun(ctx context.Context, st Store, runID string) (*ShardedRun, error) {
 	if !runIDRE.MatchString(runID) {
-		return nil, fmt.Errorf("run %q: not a run id (1 to 64 letters, digits, '-' or '_')", runID)
+		return nil, fmt.Errorf("run %q: %w (not a run id: 1 to 64 letters, digits, '-' or '_')", runID, ErrNotFound)
 	}
 	var shards []*Result
 	var err error

@@ -142,6 +142,6 @@ func TestGetRun(t *testing.T) {
 
 func TestGetRun_badRunID(t *testing.T) {
 	_, err := loadtesting.GetRun(t.Context(), loadtesting.NoStore{}, "a.b")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `run "a.b": not a run id`)
+	require.ErrorIs(t, err, loadtesting.ErrNotFound)
+	assert.Contains(t, err.Error(), `run "a.b": not found (not a run id`)
 }
