@@ -144,3 +144,24 @@ func probedShards(ctx context.Context, st Store, runID string) ([]*Result, error
 	}
 	return shards, nil
 }
+
+// Find returns the run with the given id: the Result saved in st under id,
+// or else, when id is the run id of a run split into shards, the merge of
+// its shards saved so far (GetRun's Merged, whose ID is the run id; it
+// may be partial). It is how the reports, compare and the dashboard read a
+// run, so that a merged run reads like any other. The error is Get's,
+// wrapping ErrNotFound, when neither exists.
+func Find(ctx context.Context, st Store, id string) (*Result, error) {
+	r, err := st.Get(ctx, id)
+	if !errors.Is(err, ErrNotFound) {
+		return r, err
+	}
+	run, rerr := GetRun(ctx, st, id)
+	switch {
+	case rerr == nil:
+		return run.Merged, nil
+	case errors.Is(rerr, ErrNotFound):
+		return nil, err
+	}
+	return nil, rerr
+}

@@ -145,3 +145,39 @@ func TestGetRun_badRunID(t *testing.T) {
 	require.ErrorIs(t, err, loadtesting.ErrNotFound)
 	assert.Contains(t, err.Error(), `run "a.b": not found (not a run id`)
 }
+
+func TestFind(t *testing.T) {
+	st := &mapStore{runs: map[string]*loadtesting.Result{}}
+	plain, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 3, Store: st})
+	require.NoError(t, err)
+	for i := range 2 {
+		_, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 10, RunID: "R", Shard: loadtesting.Shard{Index: i, Count: 2}, Store: st})
+		require.NoError(t, err)
+	}
+	tests := []struct {
+		name         string
+		id           string
+		wantID       string
+		wantRequests int64
+		wantErr      string
+	}{
+		{"a run", plain.ID, plain.ID, 3, ""},
+		{"a shard", "R.1", "R.1", 5, ""},
+		{"a run split into shards", "R", "R", 10, ""},
+		{"nothing", "nope", "", 0, "result nope: not found"},
+		{"not a run id either", "a.b", "", 0, "result a.b: not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := loadtesting.Find(t.Context(), st, tt.id)
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, loadtesting.ErrNotFound)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantID, r.ID)
+			assert.Equal(t, tt.wantRequests, r.Metrics.Requests)
+		})
+	}
+}

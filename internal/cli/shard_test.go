@@ -191,6 +191,13 @@ func TestRun_shards(t *testing.T) {
 		})
 	}
 
+	t.Run("compare reads merged runs", func(t *testing.T) {
+		o := loadreport(t, false, "compare", "R", "P", "--store", store)
+		require.Contains(t, []int{0, 1}, o.code, "compare\n%v", o)
+		assert.Contains(t, o.stdout, "R (base)")
+		assert.Regexp(t, `requests\s+100\s+67\n`, o.stdout)
+	})
+
 	t.Run("unknown run", func(t *testing.T) {
 		o := loadreport(t, false, "results", "nope", "--store", store)
 		assert.Equal(t, 1, o.code, "%v", o)
