@@ -25,7 +25,8 @@ const maxErrorSamples = 100
 //   - StartedAt is the earliest start and Duration runs to the latest end,
 //     and the rates are recomputed over that span;
 //   - error samples are concatenated in the order of the shards given,
-//     each At shifted to count from the merged StartedAt, and capped at 100;
+//     each At shifted to count from the merged StartedAt (Request stays
+//     the shard's own request number), and capped at 100;
 //   - generator CPU and cores are summed; GeneratorBound is true when any
 //     shard's generator was bound, with that shard's warning;
 //   - Clients and the Requests, Rate and RampTo of Config are summed: the
