@@ -165,3 +165,31 @@ func Find(ctx context.Context, st Store, id string) (*Result, error) {
 	}
 	return nil, rerr
 }
+
+// CombineShards returns runs, a list of Results such as Store.Recent gives,
+// with the shards of each run split into shards replaced by one Result:
+// their merge (GetRun's Merged, all the run's saved shards, not only those
+// listed), where the run's first listed shard was. Other Results, and a
+// shard whose run cannot be read back, are kept as they are. runs is not
+// modified. The list may be shorter than runs.
+func CombineShards(ctx context.Context, st Store, runs []*Result) []*Result {
+	out := make([]*Result, 0, len(runs))
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r == nil || r.RunID == "" || r.Shard == nil {
+			out = append(out, r)
+			continue
+		}
+		if seen[r.RunID] {
+			continue
+		}
+		seen[r.RunID] = true
+		run, err := GetRun(ctx, st, r.RunID)
+		if err != nil {
+			out = append(out, r)
+			continue
+		}
+		out = append(out, run.Merged)
+	}
+	return out
+}

@@ -181,3 +181,26 @@ func TestFind(t *testing.T) {
 		})
 	}
 }
+
+func TestCombineShards(t *testing.T) {
+	st := &mapStore{runs: map[string]*loadtesting.Result{}}
+	plain, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 3, Store: st})
+	require.NoError(t, err)
+	var shards []*loadtesting.Result
+	for i := range 3 {
+		r, err := loadtesting.Exec(t.Context(), okHandler, loadtesting.Config{Requests: 9, RunID: "R", Shard: loadtesting.Shard{Index: i, Count: 3}, Store: st})
+		require.NoError(t, err)
+		shards = append(shards, r)
+	}
+	// A shard whose run cannot be read back (not in the store) stays.
+	lone := *shards[0]
+	lone.ID, lone.RunID = "S.0", "S"
+
+	got := loadtesting.CombineShards(t.Context(), st, []*loadtesting.Result{shards[2], plain, shards[0], &lone})
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	assert.Equal(t, []string{"R", plain.ID, "S.0"}, ids)
+	assert.Equal(t, int64(9), got[0].Metrics.Requests, "every saved shard, not only those listed")
+}

@@ -198,6 +198,25 @@ func TestRun_shards(t *testing.T) {
 		assert.Regexp(t, `requests\s+100\s+67\n`, o.stdout)
 	})
 
+	t.Run("recent lists a sharded run once, merged", func(t *testing.T) {
+		o := loadreport(t, false, "recent", "--store", store)
+		require.Equal(t, 0, o.code, "recent\n%v", o)
+		rows := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")[1:]
+		var ids []string
+		for _, row := range rows {
+			ids = append(ids, strings.Fields(row)[0])
+		}
+		assert.Equal(t, []string{"P", "R"}, ids)
+
+		js := loadreport(t, false, "recent", "--json", "--store", store)
+		require.Equal(t, 0, js.code, "recent --json\n%v", js)
+		var runs []*loadtesting.Result
+		require.NoError(t, json.Unmarshal([]byte(js.stdout), &runs))
+		require.Len(t, runs, 2)
+		assert.Equal(t, int64(67), runs[0].Metrics.Requests)
+		assert.Equal(t, int64(100), runs[1].Metrics.Requests)
+	})
+
 	t.Run("unknown run", func(t *testing.T) {
 		o := loadreport(t, false, "results", "nope", "--store", store)
 		assert.Equal(t, 1, o.code, "%v", o)

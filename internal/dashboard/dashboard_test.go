@@ -89,6 +89,8 @@ func TestHandler_routes(t *testing.T) {
 		{"api runs limit empty", seeded, "", "/api/runs?limit=", 400, "application/json", []string{`limit \"\"`}, nil, 0},
 		{"api runs store error", broken, "", "/api/runs", 500, "application/json", []string{`"error":`, "connection refused"}, nil, 0},
 		{"api run", seeded, "", "/api/runs/01RUNENQUEUE", 200, "application/json", []string{`"id":"01RUNENQUEUE"`, `"histogram":"`}, nil, 0},
+		{"index lists a sharded run once, merged", sharded, "", "/", 200, "text/html",
+			[]string{`id="run-nightly"`, `id="sum-runs">5<`}, []string{`id="run-nightly.0"`, `id="run-nightly.1"`}, dashboard.DefaultRuns},
 		{"api run merged from its shards", sharded, "", "/api/runs/nightly", 200, "application/json",
 			[]string{`"id":"nightly"`, `"run_id":"nightly"`, `"requests":200`, `"clients":20`}, []string{`"shard":`}, 0},
 		{"run page of a run merged from its shards", sharded, "", "/runs/nightly", 200, "text/html",

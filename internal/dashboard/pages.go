@@ -49,7 +49,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		v.Err = err.Error()
 		status = http.StatusInternalServerError
 	}
-	runs = nonNil(runs)
+	runs = loadtesting.CombineShards(r.Context(), h.cfg.Store, nonNil(runs)) // a run split into shards is one row
 	now := h.cfg.Now()
 	v.Summary = summarize(runs)
 	for _, res := range runs {
