@@ -23,7 +23,9 @@ BENCH ?= .
 FUZZTIME ?= 30s
 FUZZFLAGS ?=
 
-.PHONY: test lint bench fuzz
+IMAGE ?= apiload/loadreport:dev
+
+.PHONY: test lint bench fuzz image
 
 test:
 	bash scripts/with-redis.sh sh -c '\
@@ -53,3 +55,8 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || failed="$$failed $$t"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi
+
+# The loadreport image of the Dockerfile, for the Kubernetes Job in
+# deploy/kubernetes (not run in CI).
+image:
+	docker build -t $(IMAGE) .

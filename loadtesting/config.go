@@ -122,6 +122,21 @@ type Config struct {
 	// sensitive ones it returns are stored redacted.
 	Auth func(ctx context.Context) (http.Header, error)
 
+	// RunID names a run split into shards that run as separate processes
+	// (on other hosts, say), each with its own Shard: 1 to 64 letters,
+	// digits, '-' or '_', starting with a letter or digit (a Kubernetes
+	// Job's name fits). It is set together with Shard, never alone. Each
+	// shard's Result is saved under ShardID(RunID, Shard.Index); Shards
+	// reads them back and Merge combines them. Default "": not split.
+	RunID string
+	// Shard makes this run shard Shard.Index (from 0) of Shard.Count of run
+	// RunID, sending its share of the load: with Requests, Requests/Count,
+	// the remainder spread one each over the first shards (every shard
+	// needs at least one request); with Rate, the whole Duration at
+	// Rate/Count (and RampTo/Count). Clients is per shard. The zero Shard
+	// (the default) is a run that is not split.
+	Shard Shard
+
 	// Store is where the Result is saved. Run saves to DefaultStore() when
 	// it is nil; Exec saves only when it is set. NoStore{} turns saving off.
 	Store Store
@@ -275,6 +290,8 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		}
 	}
 
+	c.validateShard(add)
+
 	names := placeholders(c.Path)
 	var missing []string
 	for _, n := range names {
@@ -366,6 +383,62 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 		return nil, &ConfigError{Problems: probs}
 	}
 	return c.target(base)
+}
+
+// MaxShards is the most shards a run may be split into (Shard.Count).
+const MaxShards = 1000
+
+// runIDRE is the form of a Config.RunID. It holds no '.', which ShardID
+// uses to join a run id and a shard index.
+var runIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// String is the shard as the CLI's --shard takes it, "Index/Count".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// ShardID is the id under which shard index of run runID saves its Result:
+// "<runID>.<index>".
+func ShardID(runID string, index int) string { return fmt.Sprintf("%s.%d", runID, index) }
+
+// validateShard adds the problems of c.RunID and c.Shard.
+func (c Config) validateShard(add func(field, value, format string, args ...any)) {
+	s := c.Shard
+	sharded := s != Shard{}
+	switch {
+	case c.RunID == "" && sharded:
+		add("Shard", s.String(), "needs RunID, the run the shard is part of")
+	case c.RunID != "" && !sharded:
+		add("RunID", fmt.Sprintf("%q", c.RunID), "needs Shard: a run id names a run split into shards")
+	case c.RunID != "" && !runIDRE.MatchString(c.RunID):
+		add("RunID", fmt.Sprintf("%q", c.RunID), "must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
+	}
+	switch {
+	case !sharded:
+	case s.Count < 1 || s.Count > MaxShards:
+		add("Shard", s.String(), "count must be 1 to %d", MaxShards)
+	case s.Index < 0 || s.Index >= s.Count:
+		add("Shard", s.String(), "index must be 0 to %d (shards count from 0)", s.Count-1)
+	case c.Requests > 0 && c.Requests < int64(s.Count):
+		add("Shard", s.String(), "Requests %d is fewer than the shards: each shard needs at least one request", c.Requests)
+	}
+}
+
+// share returns c with the load of its shard only: see Config.Shard. c is
+// resolved and valid.
+func (c Config) share() Config {
+	if c.Shard.Count <= 1 {
+		return c
+	}
+	n, i := int64(c.Shard.Count), int64(c.Shard.Index)
+	if c.Requests > 0 {
+		q, r := c.Requests/n, c.Requests%n
+		c.Requests = q
+		if i < r {
+			c.Requests++
+		}
+	}
+	c.Rate /= float64(n)
+	c.RampTo /= float64(n)
+	return c
 }
 
 // transportFields names the fields that configure connections and are set.

@@ -23,7 +23,8 @@ const SchemaVersion = 1
 type Result struct {
 	// Schema is the JSON layout version (SchemaVersion).
 	Schema int `json:"schema"`
-	// ID identifies the run; IDs sort by start time.
+	// ID identifies the run; IDs sort by start time, except a shard's, which
+	// is ShardID(RunID, Shard.Index).
 	ID string `json:"id"`
 	// Name is Config.Name, or "METHOD PATH".
 	Name string `json:"name"`
@@ -53,6 +54,22 @@ type Result struct {
 	// Histogram is every request's latency as a compressed, base64-encoded
 	// HDR histogram (nanoseconds, 1 ns .. 1 h, 3 significant digits).
 	Histogram string `json:"histogram"`
+	// RunID is Config.RunID: the run this Result is a shard of, shared by
+	// all its shards. Empty for a run that was not split.
+	RunID string `json:"run_id,omitempty"`
+	// Shard is which share of run RunID this Result measured (Config.Shard);
+	// nil for a run that was not split, and for the Result Merge returns.
+	Shard *Shard `json:"shard,omitempty"`
+}
+
+// Shard is one share of a run split across processes: shard Index of Count,
+// counted from 0 (as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX is).
+// The zero Shard means the run is not split.
+type Shard struct {
+	// Index is this shard's number, from 0 to Count-1.
+	Index int `json:"index"`
+	// Count is how many shards the run has.
+	Count int `json:"count"`
 }
 
 // RunConfig is the stored, redacted form of the Config a run used.

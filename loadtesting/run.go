@@ -113,6 +113,12 @@ func newResult(c Config, target *url.URL, inProcess bool, protocol string, rep *
 		},
 		Histogram: string(hist),
 	}
+	if c.Shard.Count > 0 {
+		res.ID = ShardID(c.RunID, c.Shard.Index)
+		res.RunID = c.RunID
+		shard := c.Shard
+		res.Shard = &shard
+	}
 	res.URL = target.String()
 	if inProcess {
 		res.URL = target.RequestURI()

@@ -43,6 +43,7 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
+	c = c.share()
 	if c.Auth != nil {
 		extra, err := c.Auth(ctx)
 		if err != nil {

@@ -85,11 +85,11 @@ func runCompare(ctx context.Context, opts *CompareOptions) error {
 		return err
 	}
 	defer st.Close()
-	base, err := st.Get(ctx, opts.Base)
+	base, err := loadtesting.Find(ctx, st, opts.Base)
 	if err != nil {
 		return fmt.Errorf("base: %w", err)
 	}
-	head, err := st.Get(ctx, opts.Head)
+	head, err := loadtesting.Find(ctx, st, opts.Head)
 	if err != nil {
 		return fmt.Errorf("new: %w", err)
 	}

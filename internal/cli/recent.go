@@ -73,6 +73,7 @@ func runRecent(ctx context.Context, opts *RecentOptions) error {
 	if err != nil {
 		return err
 	}
+	rs = loadtesting.CombineShards(ctx, st, rs) // a run split into shards is one row
 	if opts.JSON {
 		if rs == nil {
 			rs = []*loadtesting.Result{} // [] for jq, not null

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,10 +35,17 @@ the first error samples, and the run's configuration (sensitive headers are
 stored redacted).
 
 The id is printed by the load test ("loadreport results <id>") and listed by
-'recent'. Runs expire after 24 hours.`,
+'recent'. Runs expire after 24 hours.
+
+The id of a run split into shards ('run --run-id R --shard i/N') shows the
+shards saved so far merged exactly, every percentile over all their requests,
+and says how many of the N reported: the run is partial until all have. With
+--json the merged result carries "shards_expected", "partial" and "shards",
+every shard's own result.`,
 		Example: examples(app, `
   $CMD results 01JDXQ3V5ZK8N2B7M4C1R9T6WQ
   $CMD results 01JDXQ3V5ZK8N2B7M4C1R9T6WQ --json | jq .metrics.latency
+  $CMD results nightly-42 --json | jq '{partial, p99: .metrics.latency.p99_ms}'
   $CMD results "$($CMD recent --limit 1 --json | jq -r '.[0].id')"`),
 		Args: exactArgs("<id>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,6 +69,19 @@ func runResults(ctx context.Context, opts *ResultsOptions) error {
 	}
 	defer st.Close()
 	r, err := st.Get(ctx, opts.ID)
+	if errors.Is(err, loadtesting.ErrNotFound) {
+		// Not one run: perhaps the id of a run split into shards.
+		run, rerr := loadtesting.GetRun(ctx, st, opts.ID)
+		switch {
+		case rerr == nil:
+			if opts.JSON {
+				return report.JSON(opts.IO.Out, run)
+			}
+			return report.ShardedRun(opts.IO.Out, run, reportOptions(opts.IO, opts.Now))
+		case !errors.Is(rerr, loadtesting.ErrNotFound):
+			return rerr // its shards do not merge, or the store failed
+		}
+	}
 	if err != nil {
 		return err // names the id and the key, e.g. "result X: not found (key ...; results expire after 24h)"
 	}

@@ -65,6 +65,9 @@ type RunOptions struct {
 	ClientKey    string // --client-key FILE
 	HTTP2        bool   // --http2: offer HTTP/2 to an https:// target
 	Client       string // --client: "lean" (default) or "net/http", for http:// targets
+	RunID        string // --run-id: the run this process is a shard of
+	Shard        string // --shard INDEX/COUNT, counted from 0
+	StartAt      string // --start-at: an RFC 3339 time to begin at
 
 	set         func(name string) bool // whether a flag was given
 	commandPath string
@@ -82,6 +85,13 @@ store like every run. The run always completes: failed requests are statistics,
 not errors, and the exit status is 0 whatever the endpoint answered.
 
 URL may hold {placeholders}, each filled with --path-param NAME=VALUE.
+
+To load past what one machine can send, run the same command in N processes
+(on N hosts, or as a Kubernetes Indexed Job) with --run-id R and --shard i/N
+(i from 0 to N-1): each sends its share (--requests/N, or the full --duration
+at --rate/N) and saves its result as shard i of run R; --start-at makes them
+begin together. 'results R' merges the shards exactly.
+
 Exit status: 0 when the run completed, 1 when the server cannot be reached
 before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
 		Example: examples(app, `
@@ -89,7 +99,8 @@ before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
   $CMD run http://127.0.0.1:8000/api/v1/tasks/status/{task_id} -p task_id=abc-123 -n 100 -c 5
   $CMD run http://127.0.0.1:8000/api/v1/tasks/enqueue -m POST --payload '{"queue": "load_test", "task": "ping"}'
   $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency
-  $CMD run https://127.0.0.1:8443/health/ --ca-cert ca.pem -n 1000 -c 10 --http2`),
+  $CMD run https://127.0.0.1:8443/health/ --ca-cert ca.pem -n 1000 -c 10 --http2
+  $CMD run http://api.internal/health/ -n 100000 --run-id nightly-42 --shard 0/4 --start-at 2026-12-01T12:00:00Z`),
 		Args: exactArgs("URL"),
 		RunE: runE(app, opts, runF),
 	}
@@ -153,6 +164,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if o.Insecure {
 		fmt.Fprintf(o.IO.ErrOut, "warning: --insecure: the certificate of %s is not verified, so anyone on the path could read and change the traffic\n", secret.URL(cfg.BaseURL))
 	}
+	if err := o.waitStart(ctx); err != nil {
+		return err
+	}
 	var h http.Handler
 	if cfg.BaseURL == "" {
 		h = o.Target.Handler
@@ -213,6 +227,10 @@ func saveRun(ctx context.Context, o *RunOptions, res *loadtesting.Result) error 
 	}
 	if err := st.Save(context.WithoutCancel(ctx), res); err != nil {
 		return fmt.Errorf("run %s not saved: %w", res.ID, err)
+	}
+	if res.Shard != nil {
+		fmt.Fprintf(o.IO.ErrOut, "Saved shard %s of run %s to %s: %s results %s\n", res.Shard, res.RunID, describeStore(st), o.commandPath, res.RunID)
+		return nil
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Saved to %s: %s results %s\n", describeStore(st), o.commandPath, res.ID)
 	return nil

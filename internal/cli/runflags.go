@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/net/http/httpguts"
@@ -45,6 +47,9 @@ func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
 	f.StringVar(&o.ClientKey, "client-key", "", "https: the private key, a PEM `file`, of --client-cert")
 	f.BoolVar(&o.HTTP2, "http2", false, "https: offer HTTP/2; --clients are then concurrent streams (default HTTP/1.1, a connection per client)")
 	f.StringVar(&o.Client, "client", clientLean, "HTTP client for http:// targets: `lean` (apiload's own) or net/http (https:// always uses net/http)")
+	f.StringVar(&o.RunID, "run-id", "", "the `ID` of a run split across processes, shared by its shards (with --shard)")
+	f.StringVar(&o.Shard, "shard", "", "send shard `INDEX/COUNT` of --run-id's load, INDEX from 0 to COUNT-1")
+	f.StringVar(&o.StartAt, "start-at", "", "wait until this RFC 3339 `time` to begin, so that shards start together")
 	if app {
 		f.StringVar(&o.BaseURL, "base-url", o.Target.DefaultBaseURL, "the running app to send to, e.g. http://127.0.0.1:8000")
 		f.BoolVar(&o.InProcess, "in-process", false, "call the app's handler directly, with no socket")
@@ -167,6 +172,7 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		}
 	}
 	probs = append(probs, o.connection(&cfg)...)
+	probs = append(probs, o.sharding(&cfg)...)
 	if cfg.Body != nil || cfg.BodyFunc != nil {
 		if cfg.Method == "" {
 			cfg.Method = http.MethodPost
@@ -198,6 +204,91 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		cfg.Auth = o.authAs(cfg)
 	}
 	return cfg, nil
+}
+
+// sharding reads --run-id, --shard and --start-at into cfg (the last is
+// only checked: waitStart waits for it) and returns their problems. The
+// Config judges the rest (an index past the count, a malformed id).
+func (o *RunOptions) sharding(cfg *loadtesting.Config) []string {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	idOK := true
+	if o.set("run-id") && strings.TrimSpace(o.RunID) == "" {
+		bad("--run-id %q: must be 1 to 64 letters, digits, '-' or '_'", o.RunID)
+		idOK = false
+	}
+	cfg.RunID = o.RunID
+	if o.set("shard") {
+		i, n, ok := parseShard(o.Shard)
+		switch {
+		case !ok:
+			bad("--shard %q: want INDEX/COUNT, e.g. 0/4 (INDEX from 0 to COUNT-1)", o.Shard)
+		case n < 1:
+			bad("--shard %s: count must be 1 to %d", o.Shard, loadtesting.MaxShards)
+		case idOK:
+			cfg.Shard = loadtesting.Shard{Index: i, Count: n}
+		}
+	}
+	if o.StartAt != "" {
+		if at, err := o.startAt(); err != nil {
+			bad("--start-at %q: want an RFC 3339 time, e.g. 2026-12-01T12:00:00Z", o.StartAt)
+		} else if late := o.now().Sub(at); late > time.Minute {
+			bad("--start-at %s: %v in the past (more than a minute): give a time to come", o.StartAt, late.Round(time.Second))
+		}
+	}
+	return probs
+}
+
+// parseShard parses "INDEX/COUNT" as two decimal integers.
+func parseShard(s string) (index, count int, ok bool) {
+	a, b, found := strings.Cut(s, "/")
+	if !found {
+		return 0, 0, false
+	}
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return i, n, true
+}
+
+// startAt parses --start-at.
+func (o *RunOptions) startAt() (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, o.StartAt)
+}
+
+// now is the clock of the options: Now, else time.Now.
+func (o *RunOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// waitStart waits until --start-at, when it is given and still to come,
+// or until ctx ends (an interrupt), whichever is first.
+func (o *RunOptions) waitStart(ctx context.Context) error {
+	if o.StartAt == "" {
+		return nil
+	}
+	at, err := o.startAt()
+	if err != nil {
+		return nil // reported by config
+	}
+	wait := at.Sub(o.now())
+	if wait <= 0 {
+		return nil
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Waiting %v, until %s, to start\n", wait.Round(time.Millisecond), at.UTC().Format(time.RFC3339Nano))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("--start-at %s: stopped while waiting: %w", o.StartAt, context.Cause(ctx))
+	}
 }
 
 // authAs is the Config.Auth hook of --auth-as: the app's login on cfg's
@@ -407,6 +498,13 @@ func flagProblems(ce *loadtesting.ConfigError, app bool) string {
 func flagProblem(p loadtesting.Problem, app bool) string {
 	p.Field = flagName(p.Field, app)
 	p.Msg = strings.Replace(p.Msg, "(set PathParams)", "(set --path-param NAME=VALUE)", 1)
+	switch p.Field {
+	case "--shard":
+		p.Msg = strings.Replace(p.Msg, "needs RunID", "needs --run-id", 1)
+		p.Msg = strings.Replace(p.Msg, "Requests ", "--requests ", 1)
+	case "--run-id":
+		p.Msg = strings.Replace(p.Msg, "needs Shard", "needs --shard INDEX/COUNT", 1)
+	}
 	return p.String()
 }
 
@@ -437,6 +535,10 @@ func flagName(field string, app bool) string {
 		return "--http2"
 	case "NetHTTP":
 		return "--client net/http"
+	case "RunID":
+		return "--run-id"
+	case "Shard":
+		return "--shard"
 	}
 	return field
 }

@@ -62,7 +62,7 @@ func (h *Handler) get(r *http.Request, id string) (*loadtesting.Result, int, err
 	if err := checkID(id); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
-	res, err := h.cfg.Store.Get(r.Context(), id)
+	res, err := loadtesting.Find(r.Context(), h.cfg.Store, id) // a run split into shards reads merged
 	switch {
 	case errors.Is(err, loadtesting.ErrNotFound):
 		return nil, http.StatusNotFound, fmt.Errorf("run %s: not found (runs expire 24h after they are saved)", id)

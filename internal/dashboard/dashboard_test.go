@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -26,6 +27,16 @@ func TestHandler_routes(t *testing.T) {
 		return &memStore{err: errors.New("redis://127.0.0.1:6379/0: connection refused")}
 	}
 	one := func(t testing.TB) *memStore { st := seeded(t); st.runs = st.runs[:1]; return st }
+	// sharded holds the runs of seeded and 2 of the 3 shards of run "nightly".
+	sharded := func(t testing.TB) *memStore {
+		st := seeded(t)
+		for i, ago := range []time.Duration{time.Minute, 2 * time.Minute} {
+			r := run{id: fmt.Sprintf("nightly.%d", i), method: "GET", path: "/health", ago: ago, p50: time.Millisecond, p95: 2 * time.Millisecond, p99: 3 * time.Millisecond, rate: 100, requests: 100}.result(t)
+			r.RunID, r.Shard = "nightly", &loadtesting.Shard{Index: i, Count: 3}
+			st.runs = append(st.runs, r)
+		}
+		return st
+	}
 	tests := []struct {
 		name       string
 		store      func(testing.TB) *memStore
@@ -78,6 +89,14 @@ func TestHandler_routes(t *testing.T) {
 		{"api runs limit empty", seeded, "", "/api/runs?limit=", 400, "application/json", []string{`limit \"\"`}, nil, 0},
 		{"api runs store error", broken, "", "/api/runs", 500, "application/json", []string{`"error":`, "connection refused"}, nil, 0},
 		{"api run", seeded, "", "/api/runs/01RUNENQUEUE", 200, "application/json", []string{`"id":"01RUNENQUEUE"`, `"histogram":"`}, nil, 0},
+		{"index lists a sharded run once, merged", sharded, "", "/", 200, "text/html",
+			[]string{`id="run-nightly"`, `id="sum-runs">5<`}, []string{`id="run-nightly.0"`, `id="run-nightly.1"`}, dashboard.DefaultRuns},
+		{"api run merged from its shards", sharded, "", "/api/runs/nightly", 200, "application/json",
+			[]string{`"id":"nightly"`, `"run_id":"nightly"`, `"requests":200`, `"clients":20`}, []string{`"shard":`}, 0},
+		{"run page of a run merged from its shards", sharded, "", "/runs/nightly", 200, "text/html",
+			[]string{`<span class="path">/health</span>`, `id="shards"`, "Shards: 2 of 3 reported", "(partial: the run above covers only these)",
+				`<td>0/3</td><td><a href="/runs/nightly.0"><code>nightly.0</code></a></td><td>100</td>`, `<td>1/3</td>`}, nil, 0},
+		{"run page of one shard", sharded, "", "/runs/nightly.1", 200, "text/html", []string{`<span class="path">/health</span>`}, []string{`id="shards"`}, 0},
 		{"api run unknown", seeded, "", "/api/runs/01NOSUCHRUN", 404, "application/json", []string{`{"error":"run 01NOSUCHRUN: not found (runs expire 24h after they are saved)"}`}, nil, 0},
 		{"api run bad id", seeded, "", "/api/runs/a..b", 400, "application/json", []string{`"error":"run id`}, nil, 0},
 		{"api run store error", broken, "", "/api/runs/01RUNENQUEUE", 500, "application/json", []string{"connection refused"}, nil, 0},

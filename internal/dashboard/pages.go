@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/apiload/apiload/internal/format"
 	"github.com/apiload/apiload/internal/report"
 	"github.com/apiload/apiload/loadtesting"
 )
@@ -48,7 +49,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		v.Err = err.Error()
 		status = http.StatusInternalServerError
 	}
-	runs = nonNil(runs)
+	runs = loadtesting.CombineShards(r.Context(), h.cfg.Store, nonNil(runs)) // a run split into shards is one row
 	now := h.cfg.Now()
 	v.Summary = summarize(runs)
 	for _, res := range runs {
@@ -71,7 +72,36 @@ func nonNil(runs []*loadtesting.Result) []*loadtesting.Result {
 type runPageView struct {
 	page
 	Run      runView
-	Previous string // the id of the endpoint's run before this one, if any
+	Previous string      // the id of the endpoint's run before this one, if any
+	Shards   *shardsView // the shards of a run merged from them, else nil
+}
+
+// shardsView lists the shards of a run split across processes.
+type shardsView struct {
+	Reported, Expected int
+	Partial            bool
+	Rows               []shardRow
+}
+
+// shardRow is one shard of a run, its own measurements.
+type shardRow struct {
+	Shard, ID                           string
+	Requests                            int64
+	ReqPerSec, P50, P99, ErrorRate, Ago string
+}
+
+// newShardsView describes run's shards.
+func newShardsView(run *loadtesting.ShardedRun, now time.Time) *shardsView {
+	v := &shardsView{Reported: len(run.Shards), Expected: run.Expected, Partial: run.Partial()}
+	for _, s := range run.Shards {
+		m := s.Metrics
+		v.Rows = append(v.Rows, shardRow{
+			Shard: s.Shard.String(), ID: s.ID, Requests: m.Requests, ReqPerSec: format.Rate(m.RequestRate),
+			P50: format.Duration(m.Latency.P50), P99: format.Duration(m.Latency.P99),
+			ErrorRate: format.Percent(m.ErrorRate), Ago: report.Ago(now, s.StartedAt),
+		})
+	}
+	return v
 }
 
 // run answers GET /runs/{id}: one run's details on a page of its own.
@@ -82,6 +112,11 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := runPageView{page: h.page(res.Method + " " + res.Path), Run: newRunView(res, h.cfg.Now())}
+	if res.RunID != "" && res.Shard == nil { // merged from its shards
+		if run, err := loadtesting.GetRun(r.Context(), h.cfg.Store, res.RunID); err == nil {
+			v.Shards = newShardsView(run, h.cfg.Now())
+		}
+	}
 	if recent, err := h.cfg.Store.Recent(r.Context(), MaxRuns); err == nil {
 		if prev := previousOf(res, nonNil(recent)); prev != nil {
 			v.Previous = prev.ID

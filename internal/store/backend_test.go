@@ -354,3 +354,46 @@ func TestBackend_concurrentPuts(t *testing.T) {
 		})
 	}
 }
+
+func TestBackend_ids(t *testing.T) {
+	tests := []struct {
+		name   string
+		ids    []string
+		prefix string
+		want   []string
+	}{
+		{"shards of a run", []string{"r.0", "r.1", "r.10", "rr.0", "x", "r"}, "r.", []string{"r.0", "r.1", "r.10"}},
+		{"none", []string{"a.0"}, "r.", []string{}},
+		{"glob characters are literal", []string{"a*b.0", "axb.0", "a?b.1", "a[b].2"}, "a*b.", []string{"a*b.0"}},
+		{"brackets are literal", []string{"a[b].2", "ab.2"}, "a[b].", []string{"a[b].2"}},
+	}
+	for _, h := range harnesses() {
+		t.Run(h.name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					b, _ := h.new(t, 0, 0)
+					for i, id := range tt.ids {
+						put(t, b, rec(id, at(i)))
+					}
+					got, err := b.IDs(t.Context(), tt.prefix)
+					require.NoError(t, err)
+					assert.ElementsMatch(t, tt.want, got)
+				})
+			}
+		})
+	}
+}
+
+func TestBackend_idsSkipsExpired(t *testing.T) {
+	for _, h := range harnesses() {
+		t.Run(h.name, func(t *testing.T) {
+			b, advance := h.new(t, time.Minute, 0)
+			put(t, b, rec("r.0", t0))
+			advance(61 * time.Second)
+			put(t, b, rec("r.1", t0))
+			got, err := b.IDs(t.Context(), "r.")
+			require.NoError(t, err)
+			assert.Equal(t, []string{"r.1"}, got)
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"slices"
 )
 
 // Fallback is a Backend that saves to Primary (typically Redis) and, when that
@@ -149,6 +150,28 @@ func (f *Fallback) Recent(ctx context.Context, fn func(Record) bool) error {
 		return fmt.Errorf("store %s: %w; fallback store %s: %w", f.Primary, perr, f.Secondary, serr)
 	}
 	return nil
+}
+
+// IDs returns the ids that start with prefix on either side, each once.
+// When one side fails it warns and answers from the other; it is an error
+// only when both fail.
+func (f *Fallback) IDs(ctx context.Context, prefix string) ([]string, error) {
+	pids, perr := f.Primary.IDs(ctx, prefix)
+	sids, serr := f.Secondary.IDs(ctx, prefix)
+	switch {
+	case perr != nil && serr != nil:
+		return nil, fmt.Errorf("store %s: %w; fallback store %s: %w", f.Primary, perr, f.Secondary, serr)
+	case perr != nil:
+		f.warn("store %s failed (%v); listing runs from %s only", f.Primary, perr, f.Secondary)
+	case serr != nil:
+		f.warn("fallback store %s failed (%v); listing runs from %s only", f.Secondary, serr, f.Primary)
+	}
+	for _, id := range sids {
+		if !slices.Contains(pids, id) {
+			pids = append(pids, id)
+		}
+	}
+	return pids, nil
 }
 
 // Key names both places id may be: "<primary key> (or <secondary key>)".

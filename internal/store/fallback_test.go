@@ -19,6 +19,7 @@ var errDown = errors.New("dial tcp 10.0.0.7:6379: connect: connection refused")
 func (down) Put(context.Context, Record) error               { return errDown }
 func (down) Get(context.Context, string) (Record, error)     { return Record{}, errDown }
 func (down) Recent(context.Context, func(Record) bool) error { return errDown }
+func (down) IDs(context.Context, string) ([]string, error)   { return nil, errDown }
 func (down) Key(id string) string                            { return "api_load_test:results:" + id }
 func (down) String() string                                  { return "redis://u@10.0.0.7:6379/0" }
 
@@ -265,4 +266,42 @@ func TestFallback_describe(t *testing.T) {
 	assert.Equal(t, "redis://u@10.0.0.7:6379/0 (fallback file://"+f.dir+")", fb.String(), "String()")
 	assert.Equal(t, "api_load_test:results:a (or "+f.Key("a")+")", fb.Key("a"), "Key(a)")
 	assert.NoError(t, fb.Close(), "Close")
+}
+
+func TestFallback_ids(t *testing.T) {
+	tests := []struct {
+		name      string
+		primary   func(t *testing.T) Backend
+		want      []string
+		wantWarns int
+	}{
+		{"both sides, each id once", func(t *testing.T) Backend {
+			r, _ := newMiniRedis(t)
+			put(t, r, rec("r.0", t0))
+			put(t, r, rec("r.1", t0))
+			return r
+		}, []string{"r.0", "r.1", "r.2"}, 0},
+		{"primary down", func(*testing.T) Backend { return down{} }, []string{"r.1", "r.2"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sec, _ := newTestFile(t)
+			put(t, sec, rec("r.1", t0))
+			put(t, sec, rec("r.2", t0))
+			put(t, sec, rec("s.0", t0))
+			var warns []string
+			fb := &Fallback{Primary: tt.primary(t), Secondary: sec, Warn: warnings(&warns)}
+			got, err := fb.IDs(t.Context(), "r.")
+			require.NoError(t, err)
+			assert.ElementsMatch(t, tt.want, got)
+			assert.Len(t, warns, tt.wantWarns, "warnings: %q", warns)
+		})
+	}
+}
+
+func TestFallback_idsBothDown(t *testing.T) {
+	fb := &Fallback{Primary: down{}, Secondary: down{}, Warn: func(string) {}}
+	_, err := fb.IDs(t.Context(), "r.")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "connection refused")
 }

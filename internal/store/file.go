@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -306,6 +307,26 @@ func (f *File) Get(ctx context.Context, id string) (Record, error) {
 		return rec, nil
 	}
 	return Record{}, fmt.Errorf("%s: %w", f.Key(id), ErrNotFound)
+}
+
+// IDs returns the ids of the live records that start with prefix. It reads
+// the directory once and no record.
+func (f *File) IDs(ctx context.Context, prefix string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ids %q: %w", prefix, err)
+	}
+	ents, err := f.list()
+	if err != nil {
+		return nil, fmt.Errorf("ids %q: %w", prefix, err)
+	}
+	now := f.now()
+	var ids []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.id, prefix) && !f.expired(e, now) && !slices.Contains(ids, e.id) {
+			ids = append(ids, e.id)
+		}
+	}
+	return ids, nil
 }
 
 // Recent calls fn with live records newest first, reading one file at a time.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -226,6 +227,48 @@ func (r *Redis) Get(ctx context.Context, id string) (Record, error) {
 		return Record{}, err
 	}
 	return rec, nil
+}
+
+// IDs returns the ids of the live records that start with prefix, by
+// SCAN MATCH over "<Prefix>:results:<prefix>*". Each SCAN call gives up
+// after Timeout.
+func (r *Redis) IDs(ctx context.Context, prefix string) ([]string, error) {
+	base := r.Key("")
+	match := globEscape(base+prefix) + "*"
+	seen := map[string]bool{}
+	var ids []string
+	for cursor := uint64(0); ; {
+		var keys []string
+		err := r.bounded(ctx, func(ctx context.Context) error {
+			var err error
+			keys, cursor, err = r.client.Scan(ctx, cursor, match, 1000).Result()
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan %q: %w", match, err)
+		}
+		for _, k := range keys {
+			if id := strings.TrimPrefix(k, base); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if cursor == 0 {
+			return ids, nil
+		}
+	}
+}
+
+// globEscape escapes the characters special to a Redis glob pattern.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[]\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Recent calls fn with live records newest first. It reads the index with

@@ -46,6 +46,11 @@ type Backend interface {
 	// from the index as they are met. It loads in batches, so a caller that skips
 	// some records (e.g. corrupt JSON) can still collect n good ones.
 	Recent(ctx context.Context, fn func(Record) bool) error
+	// IDs returns the ids of the live records that start with prefix, in
+	// no particular order: how the shards of a run (ids "<run>.<index>")
+	// are found. The file store reads its directory; Redis SCANs its
+	// keys, which takes time in proportion to the whole database.
+	IDs(ctx context.Context, prefix string) ([]string, error)
 	// Key names where id is or would be stored, for error messages: the Redis
 	// key or the file path.
 	Key(id string) string
@@ -216,6 +221,9 @@ func (Nop) Get(_ context.Context, id string) (Record, error) {
 
 // Recent never calls fn.
 func (Nop) Recent(context.Context, func(Record) bool) error { return nil }
+
+// IDs returns nothing.
+func (Nop) IDs(context.Context, string) ([]string, error) { return nil, nil }
 
 // Key returns "none": there is no place where id is stored.
 func (Nop) Key(string) string { return "none" }
