@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 
+	"github.com/apiload/apiload/internal/helpert"
 	"github.com/apiload/apiload/loadtesting"
 	loadassert "github.com/apiload/apiload/loadtesting/assert"
 )
@@ -109,37 +110,8 @@ func TestAssertions_testifySuite(t *testing.T) {
 	suite.Run(t, new(loadSuite))
 }
 
-// helperT picks the line a failure is reported at the way testing.T does:
-// Helper marks the function that called it, and Errorf reports at the first
-// caller that is not marked.
-type helperT struct {
-	helpers    map[string]bool
-	reportedIn []string // for each Errorf, the function it reports in
-}
-
-func (h *helperT) Helper() {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	f, _ := runtime.CallersFrames(pc[:]).Next()
-	h.helpers[f.Function] = true
-}
-
-func (h *helperT) Errorf(string, ...any) {
-	var pc [50]uintptr
-	n := runtime.Callers(2, pc[:])
-	frames := runtime.CallersFrames(pc[:n])
-	for {
-		f, more := frames.Next()
-		if !h.helpers[f.Function] {
-			h.reportedIn = append(h.reportedIn, f.Function)
-			return
-		}
-		if !more {
-			h.reportedIn = append(h.reportedIn, "")
-			return
-		}
-	}
-}
+// helperT picks the line a failure is reported at the way testing.T does.
+type helperT = helpert.T
 
 // TestAssertions_reportAtCaller checks that a failure is reported at the
 // test's line, not inside package assert: every function on the way to
@@ -168,9 +140,9 @@ func TestAssertions_reportAtCaller(t *testing.T) {
 	for i, call := range failing {
 		caller := runtime.FuncForPC(reflect.ValueOf(call).Pointer()).Name()
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			h := &helperT{helpers: map[string]bool{}}
+			h := &helperT{}
 			require.False(t, call(h), "%s: the assertion passed, want a failure", caller)
-			tassert.Equal(t, []string{caller}, h.reportedIn, "the failure is reported in the wrong function")
+			tassert.Equal(t, []string{caller}, h.ReportedIn, "the failure is reported in the wrong function")
 		})
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 
+	"github.com/apiload/apiload/internal/helpert"
 	"github.com/apiload/apiload/loadtesting"
 	loadassert "github.com/apiload/apiload/loadtesting/assert"
 	loadrequire "github.com/apiload/apiload/loadtesting/require"
@@ -270,37 +271,9 @@ func TestRequire_coversAssert(t *testing.T) {
 	}
 }
 
-// helperT picks the line a failure is reported at the way testing.T does:
-// Helper marks the function that called it, and Errorf reports at the first
-// caller that is not marked.
-type helperT struct {
-	helpers    map[string]bool
-	reportedIn []string // for each Errorf, the function it reports in
-}
-
-func (h *helperT) Helper() {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	f, _ := runtime.CallersFrames(pc[:]).Next()
-	h.helpers[f.Function] = true
-}
-
-func (h *helperT) Errorf(string, ...any) {
-	var pc [50]uintptr
-	n := runtime.Callers(2, pc[:])
-	frames := runtime.CallersFrames(pc[:n])
-	for {
-		f, more := frames.Next()
-		if !h.helpers[f.Function] {
-			h.reportedIn = append(h.reportedIn, f.Function)
-			return
-		}
-		if !more {
-			h.reportedIn = append(h.reportedIn, "")
-			return
-		}
-	}
-}
+// helperT is helpert.T that stops the calling goroutine on FailNow, as
+// testing.T does.
+type helperT struct{ helpert.T }
 
 func (h *helperT) FailNow() { runtime.Goexit() }
 
@@ -321,9 +294,9 @@ func TestRequire_reportAtCaller(t *testing.T) {
 	for i, fn := range failing {
 		caller := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			h := &helperT{helpers: map[string]bool{}}
+			h := &helperT{}
 			require.False(t, call(t, h, fn), "%s: returned, want stopped", caller)
-			tassert.Equal(t, []string{caller}, h.reportedIn, "the failure is reported in the wrong function")
+			tassert.Equal(t, []string{caller}, h.ReportedIn, "the failure is reported in the wrong function")
 		})
 	}
 }
