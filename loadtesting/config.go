@@ -73,7 +73,13 @@ type Config struct {
 	// second; it may be lower than Rate). 0 (the default) keeps Rate.
 	RampTo float64
 	// Timeout bounds each request from the moment it is sent. Default 30s.
+	// For a streamed run (Stream set) it bounds the wait for the response
+	// headers and for each gap between events instead.
 	Timeout time.Duration
+	// Stream, when set, reads each response as a stream of events for
+	// Stream.For or up to Stream.Events, and measures the events
+	// (Metrics.Stream). Default nil: each response is read to its end.
+	Stream *StreamConfig
 
 	// BaseURL sends the load over real HTTP to this server (for example
 	// "http://127.0.0.1:8000"); Path is appended to it. Empty means

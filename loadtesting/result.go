@@ -86,6 +86,7 @@ type RunConfig struct {
 	BodyFunc     bool              `json:"body_func"`  // whether payloads came from Config.BodyFunc
 	ExpectStatus []int             `json:"expect_status,omitempty"`
 	Tags         []string          `json:"tags,omitempty"`
+	Stream       *StreamConfig     `json:"stream,omitempty"` // nil: not streamed
 }
 
 // Metrics are a run's measurements.
@@ -125,6 +126,9 @@ type Metrics struct {
 	Connections int64 `json:"connections"`
 	// Errors holds the first 100 failures.
 	Errors []ErrorSample `json:"errors"`
+	// Stream holds the stream measurements of a streamed run
+	// (Config.Stream set); nil for any other run.
+	Stream *StreamMetrics `json:"stream,omitempty"`
 
 	// GeneratorCPU is the CPU time (user + system, from getrusage) that the
 	// load-generating process used during the run. In-process runs call
@@ -188,7 +192,7 @@ type ErrorSample struct {
 	// Status is the response status, 0 when there was no response.
 	Status int `json:"status"`
 	// Kind says what failed, one of KindStatus, KindTimeout, KindPanic,
-	// KindTransport and KindPayload, for a program to switch on.
+	// KindTransport, KindPayload and KindStream, for a program to switch on.
 	Kind string `json:"kind"`
 	// Message says what went wrong.
 	Message string `json:"message"`
@@ -222,6 +226,9 @@ const (
 	// KindPayload: Config.BodyFunc returned an error, so the request was
 	// not sent.
 	KindPayload = engine.KindPayload
+	// KindStream: a streamed response (Config.Stream) ended before
+	// Config.Stream's For or Events was reached.
+	KindStream = engine.KindStream
 )
 
 // Percentile returns the latency at percentile p (0..100, e.g. 99.9) from

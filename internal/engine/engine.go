@@ -19,7 +19,7 @@ import (
 type Sample struct {
 	Request int64         // request number, from 0
 	Status  int           // 0 when there was no response
-	Kind    string        // "status", "timeout", "panic", "transport" or "payload"
+	Kind    string        // "status", "timeout", "panic", "transport", "payload" or "stream"
 	Message string        // what went wrong, in words
 	Body    string        // up to BodyPrefixLimit bytes of the response body
 	At      time.Duration // time into the run when the failure was recorded
@@ -32,6 +32,7 @@ const (
 	KindPanic     = "panic"
 	KindTransport = "transport"
 	KindPayload   = "payload"
+	KindStream    = "stream"
 )
 
 // Report is what a run measured.
