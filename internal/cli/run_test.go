@@ -174,7 +174,9 @@ func TestRunConfig(t *testing.T) {
 		{"--name", true, []string{"/health/", "--in-process", "--name", "smoke test"},
 			base(func(c *loadtesting.Config) { c.Name = "smoke test" }), nil},
 		{"--stream-for", true, []string{"/events", "--in-process", "--stream-for", "2s"},
-			base(func(c *loadtesting.Config) { c.Path, c.Stream = "/events", &loadtesting.StreamConfig{For: 2 * time.Second} }), nil},
+			base(func(c *loadtesting.Config) {
+				c.Path, c.Stream = "/events", &loadtesting.StreamConfig{For: 2 * time.Second}
+			}), nil},
 		{"--stream-events", true, []string{"/events", "--in-process", "--stream-events", "10"},
 			base(func(c *loadtesting.Config) { c.Path, c.Stream = "/events", &loadtesting.StreamConfig{Events: 10} }), nil},
 		{"--stream-for and --stream-events", true, []string{"/events", "--in-process", "--stream-events=3", "--stream-for", "1m"},
