@@ -127,7 +127,7 @@ func TestJSON_stream(t *testing.T) {
 	require.NotNil(t, s, "metrics.stream in\n%s", buf.String())
 	want := map[string]any{
 		"streams": 20.0, "events": 190.0, "ended_early": 2.0,
-		"events_per_stream": map[string]any{"min": 4.0, "mean": 9.5, "max": 10.0},
+		"events_per_stream":  map[string]any{"min": 4.0, "mean": 9.5, "max": 10.0},
 		"first_event.p50_ms": 101.0, "first_event.p99_ms": 109.0, "gap.p95_ms": 102.0,
 	}
 	flat := map[string]any{
