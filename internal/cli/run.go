@@ -217,6 +217,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if hint := o.tlsHint(res); hint != "" {
 		fmt.Fprintln(o.IO.ErrOut, hint)
 	}
+	if hint := streamHint(cfg, res); hint != "" {
+		fmt.Fprintln(o.IO.ErrOut, hint)
+	}
 	if err := saveRun(ctx, o, res); err != nil {
 		return err
 	}
@@ -261,6 +264,35 @@ func (o *RunOptions) tlsHint(res *loadtesting.Result) string {
 			return "hint: the server's certificate is not trusted: give its CA with --ca-cert FILE, or skip verification with --insecure"
 		case o.ClientCert == "" && strings.Contains(e.Message, "tls: certificate required"):
 			return "hint: the server asks for a client certificate: give one with --client-cert FILE --client-key FILE"
+		}
+	}
+	return ""
+}
+
+// streamHint suggests --stream-for and --stream-events for a run that was
+// not streamed (cfg.Stream unset) but whose requests timed out after the
+// server had answered with a 2xx status: the headers came and the body never
+// ended, which is what a stream does to a run that reads each body to its
+// end. "" when that is not what happened.
+//
+// It judges from the Result rather than from the route's Content-Type (as
+// 'list' probes it), because the Result holds the evidence for every kind
+// of run: loadreport's `run URL` has no handler to probe, an app's `run PATH`
+// over HTTP may reach another build of the app than the one in this
+// process, a body streamed in plain chunks has no tell-tale type, and a
+// probe would send one more request (with its side effects) that the run
+// does not need. It relies on the engine recording the status of a response
+// whose headers arrived even when its body then timed out; a timeout before
+// any answer (status 0) is a slow or stuck server, not a stream, and gets no
+// hint.
+func streamHint(cfg loadtesting.Config, res *loadtesting.Result) string {
+	if cfg.Stream != nil || res.Config.Stream != nil {
+		return ""
+	}
+	for _, e := range res.Metrics.Errors {
+		if e.Kind == loadtesting.KindTimeout && e.Status >= 200 && e.Status < 300 {
+			return fmt.Sprintf("hint: requests timed out after the server answered %d: the route seems to stream (server-sent events or chunks); "+
+				"read each response as a stream with --stream-for 2s or --stream-events 10", e.Status)
 		}
 	}
 	return ""
