@@ -14,7 +14,8 @@ import (
 
 // Limits of the unauthenticated probe: RoutesWith sends one GET without
 // credentials to each GET and ANY route not already marked as needing auth
-// (unless RouteOptions.NoProbe), and a 401 or 403 answer marks it.
+// (unless RouteOptions.NoProbe); a 401 or 403 answer marks it as needing
+// auth, and a Content-Type of text/event-stream as a stream.
 const (
 	// probeTimeout bounds the wait for a probed handler's status.
 	probeTimeout = 2 * time.Second
@@ -25,22 +26,42 @@ const (
 	probeValue = "1"
 )
 
-// probeAuth sends one GET without credentials to path (placeholders filled)
-// through h and reports whether it answered 401 or 403. When router is set,
-// the probe is only sent if router would serve it with route.
-func probeAuth(h http.Handler, router *mux.Router, route *mux.Route, path string) bool {
+// probeAnswer is what a probe learned of a route's answer.
+type probeAnswer struct {
+	// status is the status the handler sent (200 if it returned without
+	// one); 0 when no probe was sent or the handler panicked.
+	status int
+	// contentType is the Content-Type the handler had set when its status
+	// became known (or when it returned); "" if none or unknown.
+	contentType string
+}
+
+// auth reports whether the answer says the route needs credentials.
+func (a probeAnswer) auth() bool { return isAuthStatus(a.status) }
+
+// stream reports whether the answer is a server-sent-events stream: a
+// Content-Type of text/event-stream, whatever its parameters.
+func (a probeAnswer) stream() bool {
+	media, _, _ := strings.Cut(a.contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(media), "text/event-stream")
+}
+
+// probe sends one GET without credentials to path (placeholders filled)
+// through h and returns what it answered. When router is set, the probe is
+// only sent if router would serve it with route.
+func probe(h http.Handler, router *mux.Router, route *mux.Route, path string) probeAnswer {
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost"+fillForProbe(path), nil)
 	if err != nil {
-		return false // a path template that is no URL path
+		return probeAnswer{} // a path template that is no URL path
 	}
 	req.RequestURI = req.URL.RequestURI()
 	req.RemoteAddr = "192.0.2.1:1234"
 	if router != nil {
 		var m mux.RouteMatch
 		if !router.Match(req, &m) || m.Route != route || m.MatchErr != nil {
-			return false // GET would be answered by another route or not at all
+			return probeAnswer{} // GET would be answered by another route or not at all
 		}
 	}
 
@@ -60,7 +81,7 @@ func probeAuth(h http.Handler, router *mux.Router, route *mux.Route, path string
 
 	select {
 	case panicked := <-returned:
-		return !panicked && isAuthStatus(w.result())
+		return w.answer(true, panicked)
 	case <-w.known:
 	case <-ctx.Done():
 	}
@@ -69,9 +90,9 @@ func probeAuth(h http.Handler, router *mux.Router, route *mux.Route, path string
 	defer grace.Stop()
 	select {
 	case panicked := <-returned:
-		return !panicked && isAuthStatus(w.result())
+		return w.answer(true, panicked)
 	case <-grace.C: // the handler ignores its context; leave it running
-		return isAuthStatus(w.result())
+		return w.answer(false, false)
 	}
 }
 
@@ -100,15 +121,17 @@ func fillForProbe(path string) string {
 var errProbeDone = errors.New("loadtesting: route probe has its status; response discarded")
 
 // probeWriter is the ResponseWriter of a probe. The first WriteHeader (of a
-// final status), Write or Flush records the status, signals known and
-// cancels the request context; later writes and flushes fail.
+// final status), Write or Flush records the status and the Content-Type,
+// signals known and cancels the request context; later writes and flushes
+// fail.
 type probeWriter struct {
-	header http.Header // used by the handler goroutine only
+	header http.Header // used by the handler goroutine only, until it returns
 	known  chan struct{}
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	status int
+	mu          sync.Mutex
+	status      int
+	contentType string
 }
 
 func (w *probeWriter) Header() http.Header { return w.header }
@@ -140,17 +163,27 @@ func (w *probeWriter) record(code int) {
 		return
 	}
 	w.status = code
+	w.contentType = w.header.Get("Content-Type") // record runs on the handler's goroutine
 	close(w.known)
 	w.cancel()
 }
 
-// result is the recorded status; 200 if the handler sent none, as net/http
-// would answer for a handler that returns without writing.
-func (w *probeWriter) result() int {
+// answer is what the probe learned. returned says the handler has returned
+// (so its header may be read), panicked that it panicked. A handler that
+// returned without sending a status answered 200, as net/http would answer
+// for it, with the Content-Type it set.
+func (w *probeWriter) answer(returned, panicked bool) probeAnswer {
+	if panicked {
+		return probeAnswer{}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.status == 0 {
-		return http.StatusOK
+	if w.status != 0 {
+		return probeAnswer{status: w.status, contentType: w.contentType}
 	}
-	return w.status
+	a := probeAnswer{status: http.StatusOK}
+	if returned {
+		a.contentType = w.header.Get("Content-Type")
+	}
+	return a
 }

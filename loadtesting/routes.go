@@ -40,6 +40,13 @@ type Route struct {
 	Tags []string
 	// Name is the mux route name; empty if the route has none.
 	Name string
+	// Stream reports that the route answers with a stream of server-sent
+	// events: the unauthenticated GET probe was answered with Content-Type
+	// text/event-stream (or the RouteLister says so). Load such a route with
+	// Config.Stream set. False means no probe saw a stream: the route was
+	// not probed (RouteOptions.NoProbe, a route needing auth, or one that
+	// does not answer GET), or it did not answer text/event-stream.
+	Stream bool
 }
 
 // RouteLister is implemented by handlers that list their own routes, for
@@ -92,6 +99,9 @@ func Routes(h http.Handler) ([]Route, error) {
 //     probe that panics counts as not needing auth. For a *mux.Router, a
 //     path whose GET would be served by a different route is not probed.
 //
+// A Route's Stream is true when that same probe's answer has Content-Type
+// text/event-stream (or a RouteLister reports it).
+//
 // Probes run one at a time, each handler in a goroutine of its own that
 // RoutesWith waits for; only a handler that neither answers within 2s nor
 // returns within 1s of its context being cancelled is left running.
@@ -124,9 +134,10 @@ func RoutesWith(h http.Handler, o RouteOptions) ([]Route, error) {
 	var routes []Route
 	seen := make(map[[2]string]bool)
 	for _, f := range found {
-		auth := f.marked || o.coversAuth(f.path)
+		auth, stream := f.marked || o.coversAuth(f.path), f.stream
 		if !auth && !o.NoProbe && f.probe {
-			auth = probeAuth(h, f.muxRouter, f.muxRoute, f.path)
+			a := probe(h, f.muxRouter, f.muxRoute, f.path)
+			auth, stream = a.auth(), stream || a.stream()
 		}
 		for _, m := range f.methods {
 			key := [2]string{m, f.path}
@@ -141,6 +152,7 @@ func RoutesWith(h http.Handler, o RouteOptions) ([]Route, error) {
 				Auth:   auth || f.authByMethod[m],
 				Tags:   slices.Clone(f.tags),
 				Name:   f.name,
+				Stream: stream,
 			})
 		}
 	}
@@ -157,6 +169,7 @@ type found struct {
 	params, tags []string
 	name         string
 	marked       bool            // wrapped by RequiresAuth
+	stream       bool            // Stream as a RouteLister reported it
 	authByMethod map[string]bool // Auth as a RouteLister reported it
 	probe        bool            // GET may be probed
 	muxRouter    *mux.Router     // the router passed to Routes, for Match
@@ -216,7 +229,7 @@ func listed(rs []Route) []found {
 		if m != "" && m != MethodAny {
 			methods = []string{m}
 		}
-		f := found{path: r.Path, params: r.Params, tags: r.Tags, name: r.Name}
+		f := found{path: r.Path, params: r.Params, tags: r.Tags, name: r.Name, stream: r.Stream}
 		f.methods, f.probe = keptMethods(methods)
 		if len(f.methods) == 0 {
 			continue

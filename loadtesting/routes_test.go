@@ -346,11 +346,57 @@ func TestRoutes(t *testing.T) {
 			},
 			want: []loadtesting.Route{
 				{Method: GET, Path: "/silent", Tags: tags("silent")},
-				{Method: GET, Path: "/sse", Tags: tags("sse")},
+				{Method: GET, Path: "/sse", Tags: tags("sse"), Stream: true},
 				{Method: GET, Path: "/sse-denied", Auth: true, Tags: tags("sse-denied")},
 				{Method: GET, Path: "/stream-forever", Tags: tags("stream-forever")},
 				{Method: GET, Path: "/stuck", Tags: tags("stuck")},
 			},
+		},
+		{
+			name: "a text/event-stream answer marks a stream, for every method of the route",
+			handler: func(t *testing.T) http.Handler {
+				sse := func(contentType string, flush bool) http.HandlerFunc {
+					return func(w http.ResponseWriter, req *http.Request) {
+						w.Header().Set("Content-Type", contentType)
+						if flush {
+							w.WriteHeader(http.StatusOK)
+							_ = http.NewResponseController(w).Flush()
+						}
+						<-req.Context().Done() // the first event would come later
+					}
+				}
+				r := mux.NewRouter()
+				r.Handle("/events", routeGetOnly(t, sse("text/event-stream", true))).Methods(GET, POST)
+				r.Handle("/charset", sse("Text/Event-Stream; charset=utf-8", true)).Methods(GET)
+				// Sets its headers but sends nothing until its context ends:
+				// the probe reads them once the handler has returned.
+				r.Handle("/silent-sse", sse("text/event-stream", false)).Methods(GET)
+				r.Handle("/json", sse("application/json", true)).Methods(GET)
+				r.Handle("/sse-401", routeRequireBearer(sse("text/event-stream", true))).Methods(GET)
+				r.Handle("/sse-post", routeNotCalled(t, "POST /sse-post")).Methods(POST)
+				r.Handle("/sse-marked", loadtesting.RequiresAuth(routeNotCalled(t, "GET /sse-marked"))).Methods(GET)
+				return r
+			},
+			want: []loadtesting.Route{
+				{Method: GET, Path: "/charset", Tags: tags("charset"), Stream: true},
+				{Method: GET, Path: "/events", Tags: tags("events"), Stream: true},
+				{Method: POST, Path: "/events", Tags: tags("events"), Stream: true},
+				{Method: GET, Path: "/json", Tags: tags("json")},
+				{Method: GET, Path: "/silent-sse", Tags: tags("silent-sse"), Stream: true},
+				{Method: GET, Path: "/sse-401", Auth: true, Tags: tags("sse-401")},
+				{Method: GET, Path: "/sse-marked", Auth: true, Tags: tags("sse-marked")},
+				{Method: POST, Path: "/sse-post", Tags: tags("sse-post")},
+			},
+		},
+		{
+			name: "no stream without a probe",
+			handler: func(t *testing.T) http.Handler {
+				r := mux.NewRouter()
+				r.Handle("/events", routeNotCalled(t, "GET /events with NoProbe")).Methods(GET)
+				return r
+			},
+			opts: loadtesting.RouteOptions{NoProbe: true},
+			want: []loadtesting.Route{{Method: GET, Path: "/events", Tags: tags("events")}},
 		},
 		{
 			name: "a probe that panics counts as no auth",
@@ -381,12 +427,14 @@ func TestRoutes(t *testing.T) {
 					{Method: http.MethodHead, Path: "/a"},
 					{Method: GET, Path: "/private/{x}", Tags: []string{"mine"}},
 					{Method: PUT, Path: "/c", Auth: true, Params: []string{}, Name: "c.put"},
+					{Method: POST, Path: "/d", Stream: true},
 				}}
 			},
 			want: []loadtesting.Route{
 				{Method: ANY, Path: "/a", Tags: tags("a")},
 				{Method: POST, Path: "/b/{id}", Params: params("id"), Tags: tags("b")},
 				{Method: PUT, Path: "/c", Auth: true, Tags: tags("c.put"), Name: "c.put"},
+				{Method: POST, Path: "/d", Tags: tags("d"), Stream: true},
 				{Method: GET, Path: "/private/{x}", Params: params("x"), Auth: true, Tags: tags("mine")},
 			},
 		},
@@ -398,7 +446,7 @@ func TestRoutes(t *testing.T) {
 				{Method: POST, Path: "/api/v1/tasks/enqueue", Tags: tags("tasks.enqueue"), Name: "tasks.enqueue"},
 				{Method: GET, Path: "/api/v1/tasks/status/{task_id}", Params: params("task_id"), Tags: tags("tasks.status"), Name: "tasks.status"},
 				{Method: GET, Path: "/api/v1/users/me", Auth: true, Tags: tags("users.me"), Name: "users.me"},
-				{Method: GET, Path: "/events/worker/stream", Tags: tags("events.worker"), Name: "events.worker"},
+				{Method: GET, Path: "/events/worker/stream", Tags: tags("events.worker"), Name: "events.worker", Stream: true},
 				{Method: GET, Path: "/health/", Tags: tags("health"), Name: "health"},
 			},
 		},

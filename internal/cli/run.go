@@ -59,15 +59,17 @@ type RunOptions struct {
 	AuthAs       string
 	Name         string
 	JSON         bool
-	Insecure     bool   // --insecure: skip verifying the server's certificate
-	CACert       string // --ca-cert FILE: trust these roots instead of the system's
-	ClientCert   string // --client-cert FILE, with ClientKey
-	ClientKey    string // --client-key FILE
-	HTTP2        bool   // --http2: offer HTTP/2 to an https:// target
-	Client       string // --client: "lean" (default) or "net/http", for http:// targets
-	RunID        string // --run-id: the run this process is a shard of
-	Shard        string // --shard INDEX/COUNT, counted from 0
-	StartAt      string // --start-at: an RFC 3339 time to begin at
+	Insecure     bool          // --insecure: skip verifying the server's certificate
+	CACert       string        // --ca-cert FILE: trust these roots instead of the system's
+	ClientCert   string        // --client-cert FILE, with ClientKey
+	ClientKey    string        // --client-key FILE
+	HTTP2        bool          // --http2: offer HTTP/2 to an https:// target
+	Client       string        // --client: "lean" (default) or "net/http", for http:// targets
+	RunID        string        // --run-id: the run this process is a shard of
+	Shard        string        // --shard INDEX/COUNT, counted from 0
+	StartAt      string        // --start-at: an RFC 3339 time to begin at
+	StreamFor    time.Duration // --stream-for: read each response as a stream this long
+	StreamEvents int           // --stream-events: read each stream until this many events
 
 	set         func(name string) bool // whether a flag was given
 	commandPath string
@@ -92,6 +94,12 @@ To load past what one machine can send, run the same command in N processes
 at --rate/N) and saves its result as shard i of run R; --start-at makes them
 begin together. 'results R' merges the shards exactly.
 
+A streaming endpoint (server-sent events, or a body flushed in chunks) does
+not end by itself: --stream-for 2s or --stream-events 10 reads each response
+as a stream and reports its events (time to the first event, gaps between
+events, streams the server ended early). --timeout then bounds the wait for
+the headers and for each gap between events.
+
 Exit status: 0 when the run completed, 1 when the server cannot be reached
 before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
 		Example: examples(app, `
@@ -100,6 +108,7 @@ before the run or the store fails, 2 for a bad flag or a missing placeholder.`,
   $CMD run http://127.0.0.1:8000/api/v1/tasks/enqueue -m POST --payload '{"queue": "load_test", "task": "ping"}'
   $CMD run http://127.0.0.1:8000/health/ --duration 30s --rate 500 --json | jq .metrics.latency
   $CMD run https://127.0.0.1:8443/health/ --ca-cert ca.pem -n 1000 -c 10 --http2
+  $CMD run http://127.0.0.1:8000/events/stream -n 50 -c 50 --stream-for 5s --stream-events 20
   $CMD run http://api.internal/health/ -n 100000 --run-id nightly-42 --shard 0/4 --start-at 2026-12-01T12:00:00Z`),
 		Args: exactArgs("URL"),
 		RunE: runE(app, opts, runF),
@@ -122,7 +131,10 @@ By default the load goes over real HTTP to --base-url (a running instance of
 the app); --in-process calls the app's handler directly, with no socket. PATH
 may hold {placeholders} as 'list' shows them, each filled with
 --path-param NAME=VALUE. --auth-as USER logs in once, through the app's login
-hook, and sends the token with every request.
+hook, and sends the token with every request. For a streaming route ('list'
+tags it STREAM), --stream-for 2s or --stream-events 10 reads each response as
+a stream and reports its events; --timeout then bounds the wait for the
+headers and for each gap between events.
 
 The run always completes: failed requests are statistics, and the exit status
 is 0 whatever the endpoint answered. 1: the login was refused, the server
@@ -132,7 +144,8 @@ cannot be reached, or the store fails. 2: a bad flag or a missing placeholder.`,
   $CMD run /api/v1/tasks/status/{task_id} --path-param task_id=abc-123 -n 100 -c 5 --in-process
   $CMD run /api/v1/tasks/enqueue --method POST --payload '{"queue": "load_test", "task": "ping"}' -n 200 -c 10 --in-process
   $CMD run /api/v1/users/me --header "Authorization=Bearer $TOKEN" -n 200 -c 5
-  $CMD run /api/v1/users/me --auth-as alice@example.com -n 200 -c 5 --in-process`),
+  $CMD run /api/v1/users/me --auth-as alice@example.com -n 200 -c 5 --in-process
+  $CMD run /events/worker/stream -n 20 -c 20 --stream-for 2s --in-process`),
 		Args: exactArgs("PATH"),
 		RunE: runE(app, opts, runF),
 	}
@@ -204,6 +217,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if hint := o.tlsHint(res); hint != "" {
 		fmt.Fprintln(o.IO.ErrOut, hint)
 	}
+	if hint := streamHint(cfg, res); hint != "" {
+		fmt.Fprintln(o.IO.ErrOut, hint)
+	}
 	if err := saveRun(ctx, o, res); err != nil {
 		return err
 	}
@@ -248,6 +264,35 @@ func (o *RunOptions) tlsHint(res *loadtesting.Result) string {
 			return "hint: the server's certificate is not trusted: give its CA with --ca-cert FILE, or skip verification with --insecure"
 		case o.ClientCert == "" && strings.Contains(e.Message, "tls: certificate required"):
 			return "hint: the server asks for a client certificate: give one with --client-cert FILE --client-key FILE"
+		}
+	}
+	return ""
+}
+
+// streamHint suggests --stream-for and --stream-events for a run that was
+// not streamed (cfg.Stream unset) but whose requests timed out after the
+// server had answered with a 2xx status: the headers came and the body never
+// ended, which is what a stream does to a run that reads each body to its
+// end. "" when that is not what happened.
+//
+// It judges from the Result rather than from the route's Content-Type (as
+// 'list' probes it), because the Result holds the evidence for every kind
+// of run: loadreport's `run URL` has no handler to probe, an app's `run PATH`
+// over HTTP may reach another build of the app than the one in this
+// process, a body streamed in plain chunks has no tell-tale type, and a
+// probe would send one more request (with its side effects) that the run
+// does not need. It relies on the engine recording the status of a response
+// whose headers arrived even when its body then timed out; a timeout before
+// any answer (status 0) is a slow or stuck server, not a stream, and gets no
+// hint.
+func streamHint(cfg loadtesting.Config, res *loadtesting.Result) string {
+	if cfg.Stream != nil || res.Config.Stream != nil {
+		return ""
+	}
+	for _, e := range res.Metrics.Errors {
+		if e.Kind == loadtesting.KindTimeout && e.Status >= 200 && e.Status < 300 {
+			return fmt.Sprintf("hint: requests timed out after the server answered %d: the route seems to stream (server-sent events or chunks); "+
+				"read each response as a stream with --stream-for 2s or --stream-events 10", e.Status)
 		}
 	}
 	return ""

@@ -173,6 +173,16 @@ func TestRunConfig(t *testing.T) {
 			base(func(c *loadtesting.Config) { c.ExpectStatus = []int{200, 201, 204} }), nil},
 		{"--name", true, []string{"/health/", "--in-process", "--name", "smoke test"},
 			base(func(c *loadtesting.Config) { c.Name = "smoke test" }), nil},
+		{"--stream-for", true, []string{"/events", "--in-process", "--stream-for", "2s"},
+			base(func(c *loadtesting.Config) {
+				c.Path, c.Stream = "/events", &loadtesting.StreamConfig{For: 2 * time.Second}
+			}), nil},
+		{"--stream-events", true, []string{"/events", "--in-process", "--stream-events", "10"},
+			base(func(c *loadtesting.Config) { c.Path, c.Stream = "/events", &loadtesting.StreamConfig{Events: 10} }), nil},
+		{"--stream-for and --stream-events", true, []string{"/events", "--in-process", "--stream-events=3", "--stream-for", "1m"},
+			base(func(c *loadtesting.Config) {
+				c.Path, c.Stream = "/events", &loadtesting.StreamConfig{For: time.Minute, Events: 3}
+			}), nil},
 		{"--auth-as sets only Auth", true, []string{"/health/", "--in-process", "--auth-as", "alice@example.com"},
 			base(nil), nil},
 		{"--auth-as over HTTP", true, []string{"/health/", "--auth-as", "bob"},
@@ -194,6 +204,10 @@ func TestRunConfig(t *testing.T) {
 			base(func(c *loadtesting.Config) { c.BaseURL = "http://127.0.0.1:8000" }), nil},
 		{"--client net/http with https", false, []string{"https://127.0.0.1:8443/health/", "--client", "net/http"},
 			base(func(c *loadtesting.Config) { c.BaseURL, c.NetHTTP = "https://127.0.0.1:8443", true }), nil},
+		{"URL --stream-for --stream-events", false, []string{"http://127.0.0.1:8000/events", "--stream-for", "500ms", "--stream-events", "1"},
+			base(func(c *loadtesting.Config) {
+				c.BaseURL, c.Path, c.Stream = "http://127.0.0.1:8000", "/events", &loadtesting.StreamConfig{For: 500 * time.Millisecond, Events: 1}
+			}), nil},
 		{"--http2", false, []string{"https://127.0.0.1:8443/health/", "--http2"},
 			base(func(c *loadtesting.Config) { c.BaseURL, c.HTTP2 = "https://127.0.0.1:8443", true }), nil},
 		{"--http2 with --base-url", true, []string{"/health/", "--base-url", "https://127.0.0.1:8443", "--http2"},
@@ -297,6 +311,12 @@ func TestRun_usageErrors(t *testing.T) {
 		{"--rate NaN", withLogin, []string{"/x", "--in-process", "--rate", "NaN"}, []string{"--rate NaN"}},
 		{"--timeout 0", withLogin, []string{"/x", "--in-process", "--timeout", "0"}, []string{"--timeout 0s: must be positive"}},
 		{"negative --duration", withLogin, []string{"/x", "--in-process", "--duration", "-1s"}, []string{"--duration -1s"}},
+		{"--stream-for 0", withLogin, []string{"/x", "--in-process", "--stream-for", "0"}, []string{"--stream-for 0s: must be positive"}},
+		{"negative --stream-for", withLogin, []string{"/x", "--in-process", "--stream-for", "-2s"}, []string{"--stream-for -2s: must be positive"}},
+		{"--stream-for not a duration", withLogin, []string{"/x", "--in-process", "--stream-for", "10"}, []string{`invalid argument "10" for "--stream-for" flag`}},
+		{"--stream-events 0", withLogin, []string{"/x", "--in-process", "--stream-events", "0"}, []string{"--stream-events 0: must be at least 1"}},
+		{"negative --stream-events", runURL, []string{"http://127.0.0.1:1/", "--stream-events", "-1", "--stream-for", "1s"}, []string{"--stream-events -1: must be at least 1"}},
+		{"--stream-events not a number", withLogin, []string{"/x", "--in-process", "--stream-events", "ten"}, []string{`invalid argument "ten" for "--stream-events" flag`}},
 		{"bad --method", withLogin, []string{"/x", "--in-process", "-m", "GE T"}, []string{`--method "GE T": not a valid HTTP method`}},
 		{"one missing placeholder", withLogin, []string{"/tasks/{task_id}", "--in-process"}, []string{`path "/tasks/{task_id}": no value for placeholder "task_id" (set --path-param NAME=VALUE)`}},
 		{"all missing placeholders at once", withLogin, []string{"/a/{x}/b/{y:[0-9]+}/{z}", "--in-process", "-p", "y=1"}, []string{`no value for placeholders "x", "z"`}},
@@ -475,6 +495,30 @@ func TestRunURL(t *testing.T) {
 			r := loadreport(t, false, "recent", "--store", store)
 			assert.Equal(t, 0, r.code, "recent\n%v", r)
 			assert.Contains(t, r.stdout, id[1], "recent lists the run")
+		})
+	}
+}
+
+// TestRun_streamFlagsInHelp checks that both `run` commands document
+// --stream-for and --stream-events, in the flags and in an example.
+func TestRun_streamFlagsInHelp(t *testing.T) {
+	tests := []struct {
+		name string
+		help func(t *testing.T) outcome
+	}{
+		{"loadreport run URL", func(t *testing.T) outcome { return loadreport(t, false, "run", "--help") }},
+		{"my-app api-load-test run PATH", func(t *testing.T) outcome {
+			return appRun(t, cli.RunTarget{Handler: okHandler}, "none", false, "--help")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.help(t)
+			require.Equal(t, 0, o.code, "exit status\n%v", o)
+			for _, want := range []string{"--stream-for duration", "--stream-events int", "(SSE, or chunks)", "--stream-for 2s or --stream-events 10"} {
+				assert.Contains(t, o.stdout, want)
+			}
+			assert.Regexp(t, `(?m)^  \S+( \S+)* run \S+ .*--stream-for \d+s`, o.stdout, "an example with --stream-for")
 		})
 	}
 }

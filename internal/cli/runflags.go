@@ -39,6 +39,8 @@ func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
 	f.StringArrayVarP(&o.PathParams, "path-param", "p", nil, "fill a path placeholder: `name=value` (repeatable)")
 	f.StringArrayVar(&o.Query, "query", nil, "add a query parameter `key=value` (repeatable)")
 	f.IntSliceVar(&o.ExpectStatus, "expect-status", nil, "statuses that count as success, e.g. 200,201 (default 200..399)")
+	f.DurationVar(&o.StreamFor, "stream-for", 0, "read each response as a stream (SSE, or chunks) for this long, e.g. 2s; --timeout then bounds the wait for the headers and for each gap between events")
+	f.IntVar(&o.StreamEvents, "stream-events", 0, "read each response as a stream until this many events (SSE events, or flushed chunks); with --stream-for, whichever comes first")
 	f.StringVar(&o.Name, "name", "", "label for the run (default \"METHOD PATH\")")
 	f.BoolVar(&o.JSON, "json", false, "print the full result as JSON")
 	f.BoolVar(&o.Insecure, "insecure", false, "https: do not verify the server's certificate (prints a warning)")
@@ -82,6 +84,7 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 	if o.set("timeout") && o.Timeout <= 0 {
 		bad("--timeout %v: must be positive", o.Timeout)
 	}
+	probs = append(probs, o.stream(&cfg)...)
 
 	if o.App {
 		if !strings.HasPrefix(o.Arg, "/") {
@@ -204,6 +207,32 @@ func (o *RunOptions) config() (loadtesting.Config, error) {
 		cfg.Auth = o.authAs(cfg)
 	}
 	return cfg, nil
+}
+
+// stream reads --stream-for and --stream-events into cfg.Stream (nil when
+// neither is given) and returns their problems. A bad value is left out of
+// the Config, so that its problem is stated once, here.
+func (o *RunOptions) stream(cfg *loadtesting.Config) []string {
+	var probs []string
+	var s loadtesting.StreamConfig
+	if o.set("stream-for") {
+		if o.StreamFor <= 0 {
+			probs = append(probs, fmt.Sprintf("--stream-for %v: must be positive (how long each request reads its stream)", o.StreamFor))
+		} else {
+			s.For = o.StreamFor
+		}
+	}
+	if o.set("stream-events") {
+		if o.StreamEvents < 1 {
+			probs = append(probs, fmt.Sprintf("--stream-events %d: must be at least 1 (events each request reads)", o.StreamEvents))
+		} else {
+			s.Events = o.StreamEvents
+		}
+	}
+	if s != (loadtesting.StreamConfig{}) {
+		cfg.Stream = &s
+	}
+	return probs
 }
 
 // sharding reads --run-id, --shard and --start-at into cfg (the last is
@@ -505,6 +534,7 @@ func flagProblem(p loadtesting.Problem, app bool) string {
 	case "--run-id":
 		p.Msg = strings.Replace(p.Msg, "needs Shard", "needs --shard INDEX/COUNT", 1)
 	}
+	p.Msg = strings.NewReplacer("Stream.For", "--stream-for", "Stream.Events", "--stream-events").Replace(p.Msg)
 	return p.String()
 }
 
@@ -539,6 +569,12 @@ func flagName(field string, app bool) string {
 		return "--run-id"
 	case "Shard":
 		return "--shard"
+	case "Stream.For":
+		return "--stream-for"
+	case "Stream.Events":
+		return "--stream-events"
+	case "Stream":
+		return "--stream-for/--stream-events"
 	}
 	return field
 }

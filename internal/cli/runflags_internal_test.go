@@ -29,6 +29,9 @@ func TestFlagProblem(t *testing.T) {
 			`--path-param "idd": no such placeholder in path "/t/{id}"`, ""},
 		{"BaseURL", loadtesting.Problem{Field: "BaseURL", Value: `"http://u:xxxxx@h"`, Msg: "no host"}, `--base-url "http://u:xxxxx@h": no host`, `URL "http://u:xxxxx@h": no host`},
 		{"HTTP2", loadtesting.Problem{Field: "HTTP2", Msg: "is set but BaseURL is empty"}, "--http2 is set but BaseURL is empty", ""},
+		{"Stream.For", loadtesting.Problem{Field: "Stream.For", Value: "-1s", Msg: "must be 0 (no time bound) or positive"}, "--stream-for -1s: must be 0 (no time bound) or positive", ""},
+		{"Stream.Events", loadtesting.Problem{Field: "Stream.Events", Value: "-3", Msg: "must be 0 (no count bound) or positive"}, "--stream-events -3: must be 0 (no count bound) or positive", ""},
+		{"Stream", loadtesting.Problem{Field: "Stream", Msg: "needs Stream.For or Stream.Events"}, "--stream-for/--stream-events needs --stream-for or --stream-events", ""},
 		{"a field no flag sets", loadtesting.Problem{Field: "RampTo", Value: "5", Msg: "needs Duration"}, "RampTo 5: needs Duration", ""},
 		{"no field", loadtesting.Problem{Msg: "handler is nil"}, "handler is nil", ""},
 	}

@@ -326,6 +326,38 @@ func TestBrowser(t *testing.T) {
 	assert.Equal(t, card.Worse, regressed, "the trend card and the compare view judge the same pair of runs")
 	shot(t, bctx, "compare.png")
 
+	// A streamed run's page shows its stream metrics. The engine fills them
+	// in a streamed run; here they are set by hand on a copy of a real run.
+	streamed := *runs["health-2"]
+	streamed.ID = streamed.ID[:20] + "STREAM"
+	streamed.Config.Stream = &loadtesting.StreamConfig{For: 2 * time.Second, Events: 10}
+	streamed.Metrics.Stream = &loadtesting.StreamMetrics{
+		Streams: 300, Events: 2990, EndedEarly: 1,
+		EventsPerStream: loadtesting.EventCounts{Min: 0, Mean: 9.97, Max: 10},
+		FirstEvent:      loadtesting.Latency{P50: 12 * time.Millisecond, P95: 18 * time.Millisecond, P99: 25 * time.Millisecond},
+		Gap:             loadtesting.Latency{P50: 100 * time.Millisecond, P95: 103 * time.Millisecond, P99: 110 * time.Millisecond},
+	}
+	require.NoError(t, st.Save(t.Context(), &streamed), "save the streamed run")
+	run("open the streamed run's page", chromedp.Navigate(srv.URL+"/runs/"+streamed.ID), chromedp.WaitVisible(chromedp.CSS("table.stream")))
+	var streamRows map[string]string
+	eval("read the stream table", `Object.fromEntries([...document.querySelectorAll("table.stream tr")].map(tr => [tr.dataset.key, tr.querySelector("td").textContent]))`, &streamRows)
+	wantStream := map[string]string{
+		"streams": "300", "events": "2990", "per_stream_min": "0", "per_stream_mean": "9.97", "per_stream_max": "10", "ended_early": "1",
+		"first_p50": "12ms", "first_p95": "18ms", "first_p99": "25ms",
+		"gap_p50": "100ms", "gap_p95": "103ms", "gap_p99": "110ms",
+	}
+	if diff := cmp.Diff(wantStream, streamRows); diff != "" {
+		t.Errorf("stream metrics of a streamed run (-want +got):\n%s", diff)
+	}
+	var streamHeight float64
+	eval("measure the stream table", `document.querySelector("table.stream").getBoundingClientRect().height`, &streamHeight)
+	assert.Greater(t, streamHeight, 50.0, "the stream table is laid out (px)")
+	shot(t, bctx, "stream.png")
+	run("open a run that was not streamed", chromedp.Navigate(srv.URL+"/runs/"+runs["health-1"].ID), chromedp.WaitVisible(chromedp.CSS("table.percentiles")))
+	var streamTables int
+	eval("count stream tables", `document.querySelectorAll("table.stream").length`, &streamTables)
+	assert.Zero(t, streamTables, "stream tables on the page of a run that was not streamed")
+
 	assert.NoError(t, chromedp.Cancel(bctx), "close the browser")
 }
 

@@ -87,6 +87,7 @@ type runView struct {
 	Protocol                    string // of an HTTP run: "HTTP/1.1", "HTTP/2.0"; "" when unknown
 	InProcess                   bool
 	Latency                     []kv
+	Stream                      []kv // a streamed run's stream metrics; nil for any other run
 	Config                      []kv
 	Tags                        []string
 	Statuses                    []statusView
@@ -141,7 +142,15 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 	if c.Rate > 0 {
 		rate = format.Rate(c.Rate) + " req/s"
 	}
-	v.Config = []kv{{"rate", "rate", rate}, {"timeout", "timeout", format.Duration(c.Timeout)}}
+	timeout := format.Duration(c.Timeout)
+	if c.Stream != nil {
+		timeout += " (for the headers, and for each gap between events)"
+	}
+	v.Config = []kv{{"rate", "rate", rate}, {"timeout", "timeout", timeout}}
+	if sc := report.StreamConfig(c.Stream); sc != "" {
+		v.Config = append(v.Config, kv{"stream", "stream", "each response read " + sc})
+	}
+	v.Stream = streamKVs(m.Stream)
 	if c.Duration > 0 {
 		v.Config = append(v.Config, kv{"duration", "duration limit", format.Duration(c.Duration)})
 	}
@@ -201,6 +210,28 @@ func newRunView(r *loadtesting.Result, now time.Time) runView {
 		})
 	}
 	return v
+}
+
+// streamKVs are the rows of a streamed run's Stream panel; nil when s is
+// nil (a run that was not streamed).
+func streamKVs(s *loadtesting.StreamMetrics) []kv {
+	if s == nil {
+		return nil
+	}
+	return []kv{
+		{"streams", "streams", strconv.FormatInt(s.Streams, 10)},
+		{"events", "events", strconv.FormatInt(s.Events, 10)},
+		{"per_stream_min", "per stream min", strconv.FormatInt(s.EventsPerStream.Min, 10)},
+		{"per_stream_mean", "per stream mean", format.Rate(s.EventsPerStream.Mean)},
+		{"per_stream_max", "per stream max", strconv.FormatInt(s.EventsPerStream.Max, 10)},
+		{"ended_early", "ended early", strconv.FormatInt(s.EndedEarly, 10)},
+		{"first_p50", "first event p50", format.Duration(s.FirstEvent.P50)},
+		{"first_p95", "first event p95", format.Duration(s.FirstEvent.P95)},
+		{"first_p99", "first event p99", format.Duration(s.FirstEvent.P99)},
+		{"gap_p50", "gap p50", format.Duration(s.Gap.P50)},
+		{"gap_p95", "gap p95", format.Duration(s.Gap.P95)},
+		{"gap_p99", "gap p99", format.Duration(s.Gap.P99)},
+	}
 }
 
 // summaryView is the row of cards at the top of the page.

@@ -16,7 +16,9 @@ import (
 // Results writes the full report of one run: its name and id; target and
 // protocol, start, duration, clients, requests, successes and failures;
 // throughput and request rate; the connections an HTTP run opened; an
-// open-model run's send lag; every latency percentile; the status codes
+// open-model run's send lag; every latency percentile; a streamed run's
+// streams, events and their timing (time to the first event, gaps between
+// events); the status codes
 // (2xx and 3xx green, 4xx yellow, 5xx and no response red, when o.Color);
 // the first o.MaxErrors error samples; and the run's configuration. r's
 // secrets were hidden where it was made (or read back from a Store);
@@ -79,7 +81,11 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 	ew.table(nil, summary)
 
 	l := m.Latency
-	ew.section(p, "Latency")
+	if m.Stream != nil || r.Config.Stream != nil {
+		ew.section(p, "Latency (to the response headers)")
+	} else {
+		ew.section(p, "Latency")
+	}
 	ew.table(
 		[]string{"MIN", "MEAN", "STDDEV", "P50", "P75", "P90", "P95", "P99", "P99.9", "MAX"},
 		[][]string{{
@@ -88,6 +94,26 @@ func Results(w io.Writer, r *loadtesting.Result, o Options) error {
 			format.Duration(l.P95), format.Duration(l.P99), format.Duration(l.P999),
 			format.Duration(l.Max),
 		}})
+
+	if st := m.Stream; st != nil {
+		ew.section(p, "Stream")
+		ended := strconv.FormatInt(st.EndedEarly, 10)
+		if st.EndedEarly > 0 {
+			ended = p.red(ended + " (each is a failure of kind " + loadtesting.KindStream + ")")
+		}
+		ew.table(nil, [][]string{
+			{"Streams", strconv.FormatInt(st.Streams, 10)},
+			{"Events", StreamEvents(st)},
+			{"Ended early", ended},
+		})
+		ew.printf("\n")
+		ew.table(
+			[]string{"", "P50", "P95", "P99", "MAX"},
+			[][]string{
+				{"First event", format.Duration(st.FirstEvent.P50), format.Duration(st.FirstEvent.P95), format.Duration(st.FirstEvent.P99), format.Duration(st.FirstEvent.Max)},
+				{"Gap", format.Duration(st.Gap.P50), format.Duration(st.Gap.P95), format.Duration(st.Gap.P99), format.Duration(st.Gap.Max)},
+			})
+	}
 
 	ew.section(p, "Status codes")
 	if len(m.StatusCodes) == 0 {
@@ -141,6 +167,37 @@ func SendLag(m loadtesting.Metrics) string {
 		return s + "none sent more than 1ms late"
 	}
 	return s + fmt.Sprintf("%d of %d sent more than 1ms late (latency counts from the scheduled time)", m.LateSends, m.Requests)
+}
+
+// StreamEvents says in words how many events a streamed run received, in
+// all and per stream: "50 (per stream: min 10, mean 10, max 10)". The text
+// report and the dashboard both show it.
+func StreamEvents(s *loadtesting.StreamMetrics) string {
+	e := s.EventsPerStream
+	return fmt.Sprintf("%d (per stream: min %d, mean %s, max %d)", s.Events, e.Min, format.Rate(e.Mean), e.Max)
+}
+
+// StreamConfig says in words how long each request of a streamed run read
+// its stream: "for 2.00s or 10 events, whichever comes first". It is ""
+// for a run that was not streamed (c nil). The text report and the
+// dashboard both show it.
+func StreamConfig(c *loadtesting.StreamConfig) string {
+	switch {
+	case c == nil:
+		return ""
+	case c.For > 0 && c.Events > 0:
+		return fmt.Sprintf("for %s or %s, whichever comes first", format.Duration(c.For), events(c.Events))
+	case c.For > 0:
+		return "for " + format.Duration(c.For)
+	}
+	return "until " + events(c.Events)
+}
+
+func events(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return strconv.Itoa(n) + " events"
 }
 
 func failed(p palette, m loadtesting.Metrics) string {
@@ -201,6 +258,10 @@ func configRows(r *loadtesting.Result) [][]string {
 		[]string{"Rate", rate},
 		[]string{"Timeout", format.Duration(c.Timeout)},
 	)
+	if s := StreamConfig(c.Stream); s != "" {
+		rows[len(rows)-1][1] += " (for the headers, and for each gap between events)"
+		rows = append(rows, []string{"Stream", "each response read " + s})
+	}
 	if len(c.PathParams) > 0 {
 		keys := make([]string, 0, len(c.PathParams))
 		for k := range c.PathParams {

@@ -5,12 +5,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/fatih/color"
+
 	"github.com/apiload/apiload/loadtesting"
 )
 
 // Routes renders discovered routes: "Discovered N routes" and a table of
 // METHOD (coloured per verb), PATH, AUTH, PARAMS (only when some route has
-// one) and TAGS.
+// one) and TAGS, where a route that answers a stream of server-sent events
+// (Route.Stream) is also tagged STREAM.
 func Routes(w io.Writer, routes []loadtesting.Route, o Options) error {
 	p := palette{on: o.Color}
 	noun := "routes"
@@ -47,7 +50,14 @@ func Routes(w io.Writer, routes []loadtesting.Route, o Options) error {
 		if withParams {
 			row = append(row, strings.Join(r.Params, ", "))
 		}
-		row = append(row, strings.Join(r.Tags, ", "))
+		tags := make([]string, 0, len(r.Tags)+1)
+		for _, tag := range r.Tags {
+			tags = append(tags, clean(tag))
+		}
+		if r.Stream {
+			tags = append(tags, p.paint("STREAM", color.FgCyan))
+		}
+		row = append(row, strings.Join(tags, ", "))
 		rows = append(rows, row)
 	}
 	return table(w, header, rows)

@@ -13,7 +13,8 @@ import (
 )
 
 // appRoutes are the routes of a service with every verb, a placeholder,
-// an ANY route and a route that needs auth, sorted as Routes sorts them.
+// an ANY route, a route that needs auth and a stream of server-sent
+// events, sorted as Routes sorts them.
 func appRoutes() []loadtesting.Route {
 	return []loadtesting.Route{
 		{Method: "POST", Path: "/api/v1/auth/login", Tags: []string{"auth.login"}, Name: "auth.login"},
@@ -23,6 +24,7 @@ func appRoutes() []loadtesting.Route {
 		{Method: "PATCH", Path: "/api/v1/users/me", Auth: true, Tags: []string{"users"}},
 		{Method: "PUT", Path: "/api/v1/users/me", Auth: true, Tags: []string{"users"}},
 		{Method: "ANY", Path: "/debug/echo", Tags: []string{"debug"}},
+		{Method: "GET", Path: "/events/worker/stream", Tags: []string{"events.worker"}, Name: "events.worker", Stream: true},
 		{Method: "GET", Path: "/health/", Tags: []string{"health"}},
 	}
 }
@@ -99,6 +101,32 @@ func TestRoutes_methodColors(t *testing.T) {
 			buf.Reset()
 			require.NoError(t, report.Routes(&buf, rs, opts(false)))
 			assert.NotContains(t, buf.String(), "\x1b[", "colour off")
+		})
+	}
+}
+
+// TestRoutes_stream checks that a route that answers server-sent events is
+// tagged STREAM after its own tags (cyan on a terminal), and no other is.
+func TestRoutes_stream(t *testing.T) {
+	tests := []struct {
+		name  string
+		route loadtesting.Route
+		color bool
+		want  string // the row, after METHOD and PATH
+	}{
+		{"with tags", loadtesting.Route{Method: "GET", Path: "/events", Tags: []string{"events", "live"}, Stream: true}, false, "events, live, STREAM"},
+		{"without tags", loadtesting.Route{Method: "GET", Path: "/", Stream: true}, false, "STREAM"},
+		{"colour", loadtesting.Route{Method: "GET", Path: "/events", Tags: []string{"events"}, Stream: true}, true, "events, \x1b[36mSTREAM\x1b[0m"},
+		{"not a stream", loadtesting.Route{Method: "GET", Path: "/events", Tags: []string{"events"}}, false, "events"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, report.Routes(&buf, []loadtesting.Route{tt.route}, opts(tt.color)))
+			rows := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			require.Len(t, rows, 4, "title, blank, header, row:\n%q", buf.String())
+			assert.True(t, strings.HasSuffix(rows[3], " "+tt.want), "row %q, want it to end with %q", rows[3], tt.want)
+			assert.Equal(t, tt.route.Stream, strings.Contains(rows[3], "STREAM"), "row %q", rows[3])
 		})
 	}
 }

@@ -146,6 +146,7 @@ func TestList_help(t *testing.T) {
 	for _, want := range []string{
 		"discovery sends one unauthenticated GET to each route",
 		"Give --no-probe to send none",
+		"A route tagged STREAM answers a stream of server-sent events (text/event-stream): load it with 'run --stream-for 2s' or '--stream-events 10'",
 		"--no-probe ",
 	} {
 		assert.Contains(t, strings.Join(strings.Fields(o.stdout), " "), want)

@@ -182,14 +182,19 @@ func newListCmd(app *cli.App, h http.Handler, ro loadtesting.RouteOptions) *cobr
 		Short: "List the routes this app serves",
 		Long: `List the routes discovered from the app's router, one per method and path:
 METHOD, PATH, AUTH (whether the route needs a login), PARAMS (the path
-placeholders to fill with 'run --path-param') and TAGS.
+placeholders to fill with 'run --path-param') and TAGS. A route tagged
+STREAM answers a stream of server-sent events (text/event-stream): load it
+with 'run --stream-for 2s' or '--stream-events 10', or every request waits
+for its --timeout.
 
 To fill AUTH, discovery sends one unauthenticated GET to each route that
 answers GET (and is not marked as needing auth by the app), through the
 app's handler in this process (placeholders filled with sample values): a
-401 or 403 answer marks the route. Those requests run the handlers, with whatever
-side effects a GET of them has. Give --no-probe to send none; AUTH then
-shows only the routes the app marks.`,
+401 or 403 answer marks the route, and a text/event-stream answer tags it
+STREAM (the probe stops at the first status, so a stream ends at once). Those
+requests run the handlers, with whatever side effects a GET of them has. Give
+--no-probe to send none; AUTH then shows only the routes the app marks, and
+no route is tagged STREAM.`,
 		Example: "  " + "my-app api-load-test list\n  my-app api-load-test list --no-probe\n  my-app api-load-test list --json | jq -r '.[].path'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -217,12 +222,13 @@ type routeJSON struct {
 	Auth   bool     `json:"auth"`
 	Tags   []string `json:"tags"`
 	Name   string   `json:"name,omitempty"`
+	Stream bool     `json:"stream"` // the probe saw text/event-stream
 }
 
 func routesJSON(rs []loadtesting.Route) []routeJSON {
 	out := make([]routeJSON, 0, len(rs))
 	for _, r := range rs {
-		j := routeJSON{Method: r.Method, Path: r.Path, Params: r.Params, Auth: r.Auth, Tags: r.Tags, Name: r.Name}
+		j := routeJSON{Method: r.Method, Path: r.Path, Params: r.Params, Auth: r.Auth, Tags: r.Tags, Name: r.Name, Stream: r.Stream}
 		if j.Params == nil {
 			j.Params = []string{}
 		}

@@ -496,6 +496,22 @@ func testRouter() *mux.Router {
 	api.HandleFunc("/tasks/{queue}/{id:[0-9]+}", ok).Methods("PUT", "DELETE")
 	api.Handle("/users/me", loadtesting.RequiresAuth(http.HandlerFunc(ok))).Methods("GET", "PATCH")
 	r.HandleFunc("/debug/echo", ok)
+	// Server-sent events, one a second, until the client goes away.
+	r.HandleFunc("/events/stream", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		rc := http.NewResponseController(w)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for rc.Flush() == nil {
+			select {
+			case <-req.Context().Done():
+				return
+			case <-tick.C:
+			}
+			_, _ = io.WriteString(w, "data: tick\n\n")
+		}
+	}).Methods("GET")
 	return r
 }
 
@@ -505,7 +521,7 @@ func TestList(t *testing.T) {
 		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
 		lines := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")
 		require.GreaterOrEqual(t, len(lines), 3, "want a title and a blank line:\n%s", o.stdout)
-		require.Equal(t, []string{"Discovered 8 routes", ""}, lines[:2], "want a title and a blank line:\n%s", o.stdout)
+		require.Equal(t, []string{"Discovered 9 routes", ""}, lines[:2], "want a title and a blank line:\n%s", o.stdout)
 		var got [][]string
 		for _, l := range lines[2:] {
 			got = append(got, strings.Fields(l))
@@ -519,6 +535,7 @@ func TestList(t *testing.T) {
 			{"GET", "/api/v1/users/me", "yes", "users"},
 			{"PATCH", "/api/v1/users/me", "yes", "users"},
 			{"ANY", "/debug/echo", "debug"},
+			{"GET", "/events/stream", "events,", "STREAM"},
 			{"GET", "/health/", "health"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -546,24 +563,33 @@ func TestList(t *testing.T) {
 			Auth   bool     `json:"auth"`
 			Tags   []string `json:"tags"`
 			Name   string   `json:"name"`
+			Stream bool     `json:"stream"`
 		}
 		var got []route
 		require.NoError(t, json.Unmarshal([]byte(o.stdout), &got), "--json does not parse:\n%s", o.stdout)
 		want := []route{
-			{"POST", "/api/v1/tasks/enqueue", []string{}, false, []string{"tasks"}, ""},
-			{"GET", "/api/v1/tasks/status/{task_id}", []string{"task_id"}, false, []string{"tasks"}, ""},
-			{"DELETE", "/api/v1/tasks/{queue}/{id:[0-9]+}", []string{"queue", "id"}, false, []string{"tasks"}, ""},
-			{"PUT", "/api/v1/tasks/{queue}/{id:[0-9]+}", []string{"queue", "id"}, false, []string{"tasks"}, ""},
-			{"GET", "/api/v1/users/me", []string{}, true, []string{"users"}, ""},
-			{"PATCH", "/api/v1/users/me", []string{}, true, []string{"users"}, ""},
-			{"ANY", "/debug/echo", []string{}, false, []string{"debug"}, ""},
-			{"GET", "/health/", []string{}, false, []string{"health"}, "health"},
+			{"POST", "/api/v1/tasks/enqueue", []string{}, false, []string{"tasks"}, "", false},
+			{"GET", "/api/v1/tasks/status/{task_id}", []string{"task_id"}, false, []string{"tasks"}, "", false},
+			{"DELETE", "/api/v1/tasks/{queue}/{id:[0-9]+}", []string{"queue", "id"}, false, []string{"tasks"}, "", false},
+			{"PUT", "/api/v1/tasks/{queue}/{id:[0-9]+}", []string{"queue", "id"}, false, []string{"tasks"}, "", false},
+			{"GET", "/api/v1/users/me", []string{}, true, []string{"users"}, "", false},
+			{"PATCH", "/api/v1/users/me", []string{}, true, []string{"users"}, "", false},
+			{"ANY", "/debug/echo", []string{}, false, []string{"debug"}, "", false},
+			{"GET", "/events/stream", []string{}, false, []string{"events"}, "", true},
+			{"GET", "/health/", []string{}, false, []string{"health"}, "health", false},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("routes (-want +got):\n%s", diff)
 		}
 		// Empty lists are [], not null, for jq.
 		assert.NotContains(t, o.stdout, "null", "null in --json output")
+	})
+
+	t.Run("--no-probe tags no stream", func(t *testing.T) {
+		o := apiLoadTest(t, testRouter(), nil, "list", "--no-probe")
+		require.Equal(t, 0, o.code, "want exit 0, got\n%v", o)
+		assert.Contains(t, o.stdout, "/events/stream", "the route is listed")
+		assert.NotContains(t, o.stdout, "STREAM", "a route tagged STREAM without a probe")
 	})
 
 	t.Run("not walkable", func(t *testing.T) {
