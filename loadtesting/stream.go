@@ -65,3 +65,27 @@ type EventCounts struct {
 	Mean float64 `json:"mean"`
 	Max  int64   `json:"max"`
 }
+
+// FirstEventPercentile returns the time to the first event at percentile p
+// (0..100, e.g. 99.9) of the streams that received one, from
+// FirstEventHistogram, or 0 when there is none or it cannot be read.
+func (m *StreamMetrics) FirstEventPercentile(p float64) time.Duration {
+	return streamPercentile(m, p, func(m *StreamMetrics) string { return m.FirstEventHistogram })
+}
+
+// GapPercentile returns the gap between consecutive events at percentile p
+// (0..100) from GapHistogram, or 0 when there is none or it cannot be read.
+func (m *StreamMetrics) GapPercentile(p float64) time.Duration {
+	return streamPercentile(m, p, func(m *StreamMetrics) string { return m.GapHistogram })
+}
+
+func streamPercentile(m *StreamMetrics, p float64, enc func(*StreamMetrics) string) time.Duration {
+	if m == nil || enc(m) == "" {
+		return 0
+	}
+	h, err := decodeHistogram(enc(m))
+	if err != nil || h.TotalCount() == 0 {
+		return 0
+	}
+	return time.Duration(h.ValueAtPercentile(p))
+}
