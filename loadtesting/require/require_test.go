@@ -228,7 +228,9 @@ func TestRequire(t *testing.T) {
 		{
 			name:    "EventGapBelow broken",
 			require: func(t loadrequire.TestingT) { loadrequire.EventGapBelow(t, tick, 99, 110*time.Millisecond, "gap") },
-			assert:  func(t loadassert.TestingT) bool { return loadassert.EventGapBelow(t, tick, 99, 110*time.Millisecond, "gap") },
+			assert: func(t loadassert.TestingT) bool {
+				return loadassert.EventGapBelow(t, tick, 99, 110*time.Millisecond, "gap")
+			},
 		},
 		{
 			name:    "EventsAtLeast holds",
