@@ -48,9 +48,9 @@ func (s *inProcessSender) Send(req *http.Request, out *Outcome) (err error) {
 		out.Status, out.Late = w.status, w.late
 		if o := w.obs; o != nil && o.opened {
 			// What the handler wrote last and never flushed, a server
-			// sends as it returns: one more chunk.
-			if !o.sse && w.unflushed > 0 && !o.stopped() {
-				o.add(time.Now(), 1)
+			// sends as it returns.
+			if !o.stopped() {
+				w.flushEvents()
 			}
 			o.closed(err)
 		}
@@ -81,7 +81,8 @@ type leanWriter struct {
 
 	rc        *reqCtx    // the request's context, nil for requests not from the engine
 	obs       *streamObs // set for a streamed request
-	unflushed int64      // bytes written since the last Flush (streams that are not SSE)
+	unflushed int64      // bytes written since the last Flush
+	pending   int        // server-sent events written since the last Flush
 }
 
 func (w *leanWriter) reset() {
@@ -96,7 +97,7 @@ func (w *leanWriter) reset() {
 	w.written = 0
 	w.prefix = w.prefix[:0]
 	w.flushes = 0
-	w.unflushed = 0
+	w.unflushed, w.pending = 0, 0
 }
 
 func (w *leanWriter) Header() http.Header { return w.header }
@@ -178,19 +179,31 @@ func (w *leanWriter) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
-// observe reports the events that p, just written, completed.
+// observe notes the bytes of p, just written, and the server-sent events
+// they complete. A server sends them when the handler flushes (or
+// returns), and so they count then: see flushEvents.
 func (w *leanWriter) observe(p []byte) {
 	o := w.obs
 	if !o.opened || len(p) == 0 {
 		return
 	}
-	if !o.sse {
-		w.unflushed += int64(len(p))
-		return
+	w.unflushed += int64(len(p))
+	if o.sse {
+		w.pending += o.scanner.scan(p)
 	}
-	if n := o.scanner.scan(p); n > 0 {
-		o.add(time.Now(), n)
+}
+
+// flushEvents reports what was written since the last flush, as a client
+// would see it arrive: the server-sent events it completed, or one chunk.
+func (w *leanWriter) flushEvents() {
+	o := w.obs
+	switch {
+	case o.sse && w.pending > 0:
+		o.add(time.Now(), w.pending)
+	case !o.sse && w.unflushed > 0:
+		o.add(time.Now(), 1)
 	}
+	w.unflushed, w.pending = 0, 0
 }
 
 // Flush makes streaming handlers (server-sent events) work in-process.
@@ -210,10 +223,7 @@ func (w *leanWriter) FlushError() error {
 	if !on || err != nil {
 		return err
 	}
-	if !w.obs.sse && w.unflushed > 0 {
-		w.unflushed = 0
-		w.obs.add(time.Now(), 1)
-	}
+	w.flushEvents()
 	return nil
 }
 

@@ -27,11 +27,14 @@ import (
 //     user's), each Read of the body that returned bytes: net/http hides
 //     the chunks, so two chunks that arrive together count as one.
 //
-// In-process, events are observed as the handler writes them, in the
-// worker's goroutine: the time of an event is the time of the Write (SSE)
-// or Flush (chunks) that completed it. When the stream has been read
-// enough, the request's context is cancelled and the handler's further
-// Writes fail, so it returns. Over the network the client stops reading
+// In-process, events are observed as the handler flushes them, in the
+// worker's goroutine, with no buffer between: the time of an event is the
+// time of the Flush that sent it (or of the handler's return, which sends
+// what was left), as a client of a real server would see it. A handler
+// that writes events and never flushes them streams nothing, there as over
+// the network. When the stream has been read enough, the request's context
+// is cancelled and the handler's further Writes and Flushes fail, so it
+// returns. Over the network the client stops reading
 // and closes the connection, which is never reused half read.
 //
 // Timeout bounds the wait for the headers and, after them, each wait for
