@@ -135,6 +135,7 @@ func isEventStream[T string | []byte](v T) bool {
 // StreamFor has passed; the transport that reads by deadlines sets none.
 func (o *streamObs) open(now time.Time, status int, sse, timer bool) bool {
 	o.headers = now
+	o.rc.status.Store(int32(status)) // for the watchdog, should it abandon the request
 	if !Succeeded(status, o.expect) {
 		return false
 	}
@@ -329,7 +330,7 @@ type StreamReport struct {
 type streamTally struct {
 	streams, events, endedEarly int64
 	minEvents, maxEvents        int64
-	firsts                      [batchSize]int64
+	firsts                      [streamGapBatch]int64
 	nfirsts                     int
 }
 

@@ -210,14 +210,14 @@ func TestStream_inProcess(t *testing.T) {
 			want: streamWant{failed: 4, status: map[int]int64{0: 4}, kinds: map[string]int{KindTimeout: 4},
 				message: "took longer than timeout 200ms"}},
 		{name: "malformed lines are skipped",
-			h:   streamer{pace: 10 * time.Millisecond, event: malformedSSE},
-			mod: func(p *Plan) { p.StreamEvents = 3 },
+			h:    streamer{pace: 10 * time.Millisecond, event: malformedSSE},
+			mod:  func(p *Plan) { p.StreamEvents = 3 },
 			want: streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 12, minEv: 3, maxEv: 3},
 			gaps: times(8, 10*time.Millisecond)},
 		{name: "chunks of a body that is not SSE",
-			h:   streamer{plain: true, first: 20 * time.Millisecond, pace: 20 * time.Millisecond},
-			mod: func(p *Plan) { p.StreamEvents = 3 },
-			want: streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 12, minEv: 3, maxEv: 3},
+			h:     streamer{plain: true, first: 20 * time.Millisecond, pace: 20 * time.Millisecond},
+			mod:   func(p *Plan) { p.StreamEvents = 3 },
+			want:  streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 12, minEv: 3, maxEv: 3},
 			first: times(4, 20*time.Millisecond), gaps: times(8, 20*time.Millisecond)},
 		{name: "chunks: an empty flush is none, the rest at return is one",
 			h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -232,12 +232,12 @@ func TestStream_inProcess(t *testing.T) {
 				streams: 4, events: 8, minEv: 2, maxEv: 2, endedEarly: 4},
 			gaps: times(4, 30*time.Millisecond)},
 		{name: "a status that is no success is no stream",
-			h:   streamer{status: http.StatusServiceUnavailable, events: 1},
-			mod: func(p *Plan) { p.StreamEvents = 3 },
+			h:    streamer{status: http.StatusServiceUnavailable, events: 1},
+			mod:  func(p *Plan) { p.StreamEvents = 3 },
 			want: streamWant{failed: 4, status: map[int]int64{503: 4}, kinds: map[string]int{KindStatus: 4}}},
 		{name: "ExpectStatus says what streams",
-			h:   streamer{status: http.StatusAccepted, pace: 10 * time.Millisecond},
-			mod: func(p *Plan) { p.StreamEvents, p.ExpectStatus = 2, []int{http.StatusAccepted} },
+			h:    streamer{status: http.StatusAccepted, pace: 10 * time.Millisecond},
+			mod:  func(p *Plan) { p.StreamEvents, p.ExpectStatus = 2, []int{http.StatusAccepted} },
 			want: streamWant{succeeded: 4, status: map[int]int64{202: 4}, streams: 4, events: 8, minEv: 2, maxEv: 2}},
 	}
 	for _, tt := range tests {
@@ -350,8 +350,8 @@ func TestStream_overSocket(t *testing.T) {
 				streams: 4, events: 8, minEv: 2, maxEv: 2},
 			firstMin: 100 * time.Millisecond},
 		{name: "For ends the stream",
-			h:   streamer{pace: 10 * time.Millisecond},
-			mod: func(p *Plan) { p.StreamFor = 100 * time.Millisecond },
+			h:    streamer{pace: 10 * time.Millisecond},
+			mod:  func(p *Plan) { p.StreamFor = 300 * time.Millisecond },
 			want: streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4}},
 		{name: "the server ends the stream early",
 			h:   streamer{pace: 5 * time.Millisecond, events: 2},
@@ -360,22 +360,25 @@ func TestStream_overSocket(t *testing.T) {
 				message: "stream ended by the server after 2 events, before 5 events",
 				streams: 4, events: 8, minEv: 2, maxEv: 2, endedEarly: 4}},
 		{name: "events never flushed: a timeout with the status",
-			h:   streamer{pace: 10 * time.Millisecond, noFlush: true},
-			mod: func(p *Plan) { p.StreamEvents, p.Timeout = 5, 300*time.Millisecond },
-			want: streamWant{failed: 4, status: map[int]int64{200: 4}, kinds: map[string]int{KindTimeout: 4},
-				message: "no event within timeout 300ms after the headers", streams: 4}},
+			h: streamer{pace: 10 * time.Millisecond, noFlush: true},
+			// A Timeout of 1s gives the watchdog a grace of 100ms before it
+			// abandons a worker that did not come back from its timed-out
+			// read: ample, however busy the machine.
+			mod: func(p *Plan) { p.Requests, p.StreamEvents, p.Timeout = 2, 5, time.Second },
+			want: streamWant{failed: 2, status: map[int]int64{200: 2}, kinds: map[string]int{KindTimeout: 2},
+				message: "no event within timeout 1s after the headers", streams: 2}},
 		{name: "malformed lines are skipped",
-			h:   streamer{pace: 5 * time.Millisecond, event: malformedSSE},
-			mod: func(p *Plan) { p.StreamEvents = 4 },
+			h:    streamer{pace: 5 * time.Millisecond, event: malformedSSE},
+			mod:  func(p *Plan) { p.StreamEvents = 4 },
 			want: streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 16, minEv: 4, maxEv: 4}},
 		{name: "chunks of a body that is not SSE",
-			h:   streamer{plain: true, pace: pace},
-			mod: func(p *Plan) { p.StreamEvents = 5 },
-			want: streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 20, minEv: 5, maxEv: 5},
+			h:         streamer{plain: true, pace: pace},
+			mod:       func(p *Plan) { p.StreamEvents = 5 },
+			want:      streamWant{succeeded: 4, status: map[int]int64{200: 4}, streams: 4, events: 20, minEv: 5, maxEv: 5},
 			gapMedian: pace},
 		{name: "a status that is no success is no stream",
-			h:   streamer{status: http.StatusServiceUnavailable, events: 1},
-			mod: func(p *Plan) { p.StreamEvents = 3 },
+			h:    streamer{status: http.StatusServiceUnavailable, events: 1},
+			mod:  func(p *Plan) { p.StreamEvents = 3 },
 			want: streamWant{failed: 4, status: map[int]int64{503: 4}, kinds: map[string]int{KindStatus: 4}}},
 	}
 	for _, c := range overSocket {
@@ -424,7 +427,10 @@ func TestRun_timeoutAfterHeadersKeepsStatus_overSocket(t *testing.T) {
 			defer srv.Close()
 			u, err := url.Parse(srv.URL)
 			require.NoError(t, err)
-			rep, err := Run(t.Context(), Plan{Method: http.MethodGet, URL: u, Requests: 2, Clients: 2, Timeout: 100 * time.Millisecond, Transport: c.tr(2)})
+			// A Timeout of 1s gives the watchdog a grace of 100ms before it
+			// abandons a worker that did not come back from its timed-out
+			// read: ample, however busy the machine.
+			rep, err := Run(t.Context(), Plan{Method: http.MethodGet, URL: u, Requests: 2, Clients: 2, Timeout: time.Second, Transport: c.tr(2)})
 			require.NoError(t, err)
 			assert.Equal(t, map[int]int64{200: 2}, rep.Status, "statuses")
 			if assert.Len(t, rep.Errors, 2) {
