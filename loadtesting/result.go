@@ -273,7 +273,7 @@ func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
 
 // OneLine is a compact summary: method, path, mode (in-process, or the URL
 // and protocol), requests, rate,
-// percentiles, errors and id.
+// percentiles, errors and id, then for a streamed run its streams.
 func (r *Result) OneLine() string {
 	m := r.Metrics
 	mode := "in-process"
@@ -287,6 +287,10 @@ func (r *Result) OneLine() string {
 		r.Method, r.Path, mode, m.Requests, r.Clients, format.Rate(m.RequestRate),
 		format.Duration(m.Latency.P50), format.Duration(m.Latency.P95), format.Duration(m.Latency.P99),
 		format.Percent(m.ErrorRate), format.Duration(m.GeneratorCPUPerRequest), r.ID)
+	if st := m.Stream; st != nil {
+		line += fmt.Sprintf("; streams %d, events %d, first event p50 %s, gap p50 %s p99 %s, ended early %d",
+			st.Streams, st.Events, format.Duration(st.FirstEvent.P50), format.Duration(st.Gap.P50), format.Duration(st.Gap.P99), st.EndedEarly)
+	}
 	if m.GeneratorWarning != "" {
 		line += "; warning: " + m.GeneratorWarning
 	}

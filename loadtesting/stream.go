@@ -22,9 +22,12 @@ import "time"
 // Config.Transport), which hides the chunks, each read that returned
 // bytes, so chunks that arrive together count as one.
 //
-// In-process, the handler's Writes are observed as they happen; when the
-// stream has been read enough its request's context is cancelled and its
-// further Writes and Flushes fail, so it returns.
+// In-process, the handler's Flushes are observed as they happen (what it
+// writes and never flushes reaches a real server's client only when it
+// returns, and so counts then); when the stream has been read enough its
+// request's context is cancelled and its further Writes and Flushes fail,
+// so it returns. Metrics.Latency holds the time to each response's
+// headers, and a stream's events are in Metrics.Stream.
 type StreamConfig struct {
 	// For is how long each request reads its stream, from when its
 	// response headers arrived. 0 means no time bound.
