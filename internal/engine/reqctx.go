@@ -35,6 +35,10 @@ type reqCtx struct {
 	// for the watchdog to record if it abandons the request; 0 before.
 	// Set by the in-process transport only.
 	status atomic.Int32
+	// expired is set, with err, when the watchdog ends the request at its
+	// deadline: timedOut reads it without the lock, on every response's
+	// headers in-process.
+	expired atomic.Bool
 
 	mu     sync.Mutex
 	done   chan struct{}
@@ -109,6 +113,9 @@ func (c *reqCtx) cancel(err error) bool {
 		return false
 	}
 	c.err = err
+	if err == context.DeadlineExceeded {
+		c.expired.Store(true)
+	}
 	if c.done != nil {
 		close(c.done)
 	} else {
@@ -131,11 +138,7 @@ func (c *reqCtx) cancel(err error) bool {
 }
 
 // timedOut reports whether the watchdog ended the request at its deadline.
-func (c *reqCtx) timedOut() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err == context.DeadlineExceeded
-}
+func (c *reqCtx) timedOut() bool { return c.expired.Load() }
 
 // expiry is when the request times out: its deadline, or for a streamed
 // request the deadline of the current gap.
