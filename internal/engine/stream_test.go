@@ -336,13 +336,16 @@ func TestStream_overSocket(t *testing.T) {
 		want      streamWant
 		gapMedian time.Duration // 0: not checked
 		firstMin  time.Duration // 0: not checked
+		conns     int64         // connections opened; 0: not checked
 	}{
 		{name: "paced events until Events",
 			h:   streamer{first: pace, pace: pace},
 			mod: func(p *Plan) { p.StreamEvents = 8 },
 			want: streamWant{succeeded: 4, status: map[int]int64{200: 4},
 				streams: 4, events: 32, minEv: 8, maxEv: 8},
-			gapMedian: pace, firstMin: pace},
+			// A stream stopped part way leaves its connection half read:
+			// each is closed, never reused.
+			gapMedian: pace, firstMin: pace, conns: 4},
 		{name: "a delayed first event",
 			h:   streamer{first: 100 * time.Millisecond, pace: pace},
 			mod: func(p *Plan) { p.StreamEvents = 2 },
@@ -358,7 +361,8 @@ func TestStream_overSocket(t *testing.T) {
 			mod: func(p *Plan) { p.StreamEvents = 5 },
 			want: streamWant{failed: 4, status: map[int]int64{200: 4}, kinds: map[string]int{KindStream: 4},
 				message: "stream ended by the server after 2 events, before 5 events",
-				streams: 4, events: 8, minEv: 2, maxEv: 2, endedEarly: 4}},
+				streams: 4, events: 8, minEv: 2, maxEv: 2, endedEarly: 4},
+			conns: 2}, // a stream read to its end leaves its connection reusable
 		{name: "events never flushed: a timeout with the status",
 			h: streamer{pace: 10 * time.Millisecond, noFlush: true},
 			// A Timeout of 1s gives the watchdog a grace of 100ms before it
@@ -402,6 +406,9 @@ func TestStream_overSocket(t *testing.T) {
 				if tt.gapMedian > 0 {
 					assert.InDelta(t, float64(tt.gapMedian), float64(rep.Stream.Gap.ValueAtPercentile(50)), float64(tt.gapMedian)/10,
 						"median gap %v, want within 10%% of the server's pace %v", time.Duration(rep.Stream.Gap.ValueAtPercentile(50)), tt.gapMedian)
+				}
+				if tt.conns > 0 {
+					assert.Equal(t, tt.conns, rep.Connections, "connections opened")
 				}
 				if tt.firstMin > 0 {
 					assert.GreaterOrEqual(t, time.Duration(rep.Stream.FirstEvent.Min()), tt.firstMin, "first event sooner than the server sent it")
