@@ -119,3 +119,27 @@ func FuzzSSEScanner(f *testing.F) {
 		}
 	})
 }
+
+func TestIsEventStream(t *testing.T) {
+	tests := []struct {
+		contentType string
+		want        bool
+	}{
+		{"text/event-stream", true},
+		{"text/event-stream; charset=utf-8", true},
+		{"Text/Event-Stream ;charset=utf-8", true},
+		{"  text/event-stream  ", true},
+		{"", false},
+		{"text/plain", false},
+		{"text/event-streams", false},
+		{"text/event-stream-x", false},
+		{"application/text/event-stream", false},
+		{"text/event", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.contentType, func(t *testing.T) {
+			assert.Equal(t, tt.want, isEventStream(tt.contentType), "as a string")
+			assert.Equal(t, tt.want, isEventStream([]byte(tt.contentType)), "as bytes")
+		})
+	}
+}

@@ -91,7 +91,8 @@ func newStreamObs(p *Plan, sh *shard) *streamObs {
 	return &streamObs{forDur: p.StreamFor, maxEvents: p.StreamEvents, timeout: p.Timeout, expect: p.ExpectStatus, shard: sh}
 }
 
-// begin readies o for request rc, whose headers are due by deadline.
+// begin readies o for request rc: its first gap deadline is rc.deadline,
+// the one for the headers.
 func (o *streamObs) begin(rc *reqCtx) {
 	o.rc = rc
 	o.opened, o.sse = false, false
