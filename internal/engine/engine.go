@@ -381,7 +381,7 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 		case timedOut:
 			smp.Kind, smp.Message = KindTimeout, "no response within timeout "+p.Timeout.String()
 			if out.Status != 0 {
-				smp.Message = "response headers came, then the response took longer than timeout " + p.Timeout.String()
+				smp.Message = "the headers came, but the body did not end within timeout " + p.Timeout.String()
 			} else if err == nil {
 				smp.Message = "response took longer than timeout " + p.Timeout.String()
 			}

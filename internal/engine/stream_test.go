@@ -281,7 +281,7 @@ func TestRun_timeoutAfterHeadersKeepsStatus(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 				w.(http.Flusher).Flush()
 				<-r.Context().Done()
-			}, map[int]int64{200: 4}, "response headers came, then the response took longer than timeout 50ms"},
+			}, map[int]int64{200: 4}, "the headers came, but the body did not end within timeout 50ms"},
 		{"headers written after the deadline",
 			func(w http.ResponseWriter, r *http.Request) {
 				time.Sleep(53 * time.Millisecond) // past the watchdog's tick after the deadline, before it abandons
