@@ -313,6 +313,38 @@ func TestRun_timeoutAfterHeadersKeepsStatus(t *testing.T) {
 	}
 }
 
+// TestStream_inProcessHandlerThatWillNotStop: a handler that ignores its
+// context and its failed Writes after its stream was read enough is
+// abandoned a Timeout after its last event, and counted as a timeout.
+func TestStream_inProcessHandlerThatWillNotStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) }) // in the bubble, before synctest waits for the abandoned handlers
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			for i := 0; ; i++ {
+				fmt.Fprintf(w, "data: %d\n\n", i) // errors ignored
+				w.(http.Flusher).Flush()
+				select {
+				case <-release:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+		})
+		rep, err := Run(t.Context(), plan(h, func(p *Plan) { p.Requests, p.Clients, p.StreamEvents, p.Timeout = 2, 2, 2, 100*time.Millisecond }))
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), rep.Failed, "failed")
+		assert.Equal(t, map[int]int64{200: 2}, rep.Status, "statuses")
+		for _, e := range rep.Errors {
+			assert.Equal(t, KindTimeout, e.Kind, "sample %+v", e)
+			assert.Contains(t, e.Message, "stream closed by the client, but the handler still ran timeout 100ms later", "sample %+v", e)
+		}
+		// The last event at 10ms, then Timeout, then the grace (Timeout/10).
+		assert.Equal(t, 120*time.Millisecond, rep.Elapsed, "the run's length on the fake clock")
+	})
+}
+
 // releaseKey holds, in a run's context, a channel closed when the test ends.
 type releaseKey struct{}
 
