@@ -600,3 +600,24 @@ func TestStream_cancelMidStream(t *testing.T) {
 		})
 	}
 }
+
+// TestStream_overHTTP2 streams over HTTP/2 (net/http's client, TLS): the
+// counts are exact, and a stream stopped part way is reset alone: the
+// connection goes on carrying the others.
+func TestStream_overHTTP2(t *testing.T) {
+	srv := httptest.NewUnstartedServer(streamer{pace: 5 * time.Millisecond, event: malformedSSE})
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	tlsConf := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	tr := NewHTTP(HTTPOptions{Conns: 2, HTTP2: true, TLS: tlsConf})
+	rep, err := Run(t.Context(), Plan{Method: http.MethodGet, URL: u, Requests: 6, Clients: 2, Timeout: 5 * time.Second, StreamEvents: 3, Transport: tr})
+	require.NoError(t, err)
+	checkStream(t, streamWant{succeeded: 6, status: map[int]int64{200: 6}, streams: 6, events: 18, minEv: 3, maxEv: 3}, rep)
+	assert.Equal(t, "HTTP/2.0", Protocol(tr), "protocol")
+	// The two clients may each dial before the first connection is up;
+	// after that, the six streams share them.
+	assert.LessOrEqual(t, rep.Connections, int64(2), "connections")
+}
