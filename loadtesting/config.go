@@ -287,6 +287,17 @@ func (c Config) validate(h http.Handler) (*url.URL, error) {
 	if c.Timeout < 0 {
 		add("Timeout", v(c.Timeout), "must be 0 (default %v) or positive", DefaultTimeout)
 	}
+	if st := c.Stream; st != nil {
+		if st.For < 0 {
+			add("Stream.For", v(st.For), "must be 0 (no time bound) or positive")
+		}
+		if st.Events < 0 {
+			add("Stream.Events", v(st.Events), "must be 0 (no count bound) or positive")
+		}
+		if st.For == 0 && st.Events == 0 {
+			add("Stream", "", "sets neither Stream.For nor Stream.Events: set one or both, or leave Stream nil for a run that is not streamed")
+		}
+	}
 	if c.Body != nil && c.BodyFunc != nil {
 		add("Body", "", "(%d bytes) and BodyFunc are both set: choose one", len(c.Body))
 	}

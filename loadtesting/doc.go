@@ -22,4 +22,17 @@
 // at a running server. It measures latency percentiles from an HDR
 // histogram, throughput, the status distribution and up to 100 sampled
 // errors. Exec does the same for code that is not a test.
+//
+// An endpoint that streams (server-sent events, or a body flushed in
+// chunks) is measured as a stream with Config.Stream: each request reads
+// its stream for Stream.For or up to Stream.Events events, which counts as
+// a success, and Metrics.Stream holds the time to the first event and the
+// gaps between events:
+//
+//	res := loadtesting.Run(t, app.Router(), loadtesting.Config{
+//		Path:   "/events/worker/stream",
+//		Stream: &loadtesting.StreamConfig{Events: 10},
+//	})
+//	loadassert.EventsAtLeast(t, res, 10)
+//	loadassert.EventGapBelow(t, res, 99, 200*time.Millisecond)
 package loadtesting

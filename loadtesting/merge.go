@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/apiload/apiload/internal/engine"
 )
 
 // maxErrorSamples is how many failures a Result keeps as samples.
@@ -34,6 +36,11 @@ const maxErrorSamples = 100
 //
 // Metrics.SendLag is a summary without a histogram, so it cannot be merged
 // exactly: the merged Result has none (each shard keeps its own).
+//
+// Metrics.Stream is merged exactly too: its counts are summed, the fewest
+// and most events per stream are the shards' fewest and most, the mean is
+// recomputed, and FirstEvent and Gap are read from the shards' merged
+// histograms. A shard with stream counts but no histograms is an error.
 //
 // The merged Result's ID is the run id (Result.RunID) when the shards have
 // one, else the first shard's ID; its Shard is nil. Shards of different
@@ -169,6 +176,9 @@ func Merge(shards ...*Result) (*Result, error) {
 	if hist.TotalCount() > 0 {
 		m.Latency = summarise(hist)
 	}
+	if m.Stream, err = mergeStream(shards); err != nil {
+		return nil, err
+	}
 	m.GeneratorCPU = cpu
 	if m.GeneratorCores > 0 && out.Duration > 0 {
 		m.GeneratorBusy = cpu.Seconds() / (float64(m.GeneratorCores) * out.Duration.Seconds())
@@ -256,4 +266,87 @@ func cloneValues[M ~map[string][]string](m M) M {
 		out[k] = slices.Clone(v)
 	}
 	return out
+}
+
+// mergeStream combines the shards' stream metrics; nil when no shard has
+// any (the run was not streamed).
+func mergeStream(shards []*Result) (*StreamMetrics, error) {
+	var out *StreamMetrics
+	var first, gap *hdrhistogram.Histogram
+	for _, s := range shards {
+		sm := s.Metrics.Stream
+		if sm == nil {
+			continue
+		}
+		f, err := streamHistogram(s, "first-event", sm.FirstEventHistogram, sm.FirstEvent != (Latency{}))
+		if err != nil {
+			return nil, err
+		}
+		g, err := streamHistogram(s, "gap", sm.GapHistogram, sm.Gap != (Latency{}))
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = &StreamMetrics{}
+			first, gap = f, g
+		} else {
+			for _, h := range []struct {
+				into, from *hdrhistogram.Histogram
+				what       string
+			}{{first, f, "first-event times"}, {gap, g, "gaps"}} {
+				if dropped := h.into.Merge(h.from); dropped > 0 {
+					return nil, fmt.Errorf("merge: result %s: %d %s outside the histogram's range", s.ID, dropped, h.what)
+				}
+			}
+		}
+		if sm.Streams > 0 {
+			if out.Streams == 0 || sm.EventsPerStream.Min < out.EventsPerStream.Min {
+				out.EventsPerStream.Min = sm.EventsPerStream.Min
+			}
+			out.EventsPerStream.Max = max(out.EventsPerStream.Max, sm.EventsPerStream.Max)
+		}
+		out.Streams += sm.Streams
+		out.Events += sm.Events
+		out.EndedEarly += sm.EndedEarly
+	}
+	if out == nil {
+		return nil, nil
+	}
+	if out.Streams > 0 {
+		out.EventsPerStream.Mean = float64(out.Events) / float64(out.Streams)
+	}
+	if first.TotalCount() > 0 {
+		out.FirstEvent = summarise(first)
+	}
+	if gap.TotalCount() > 0 {
+		out.Gap = summarise(gap)
+	}
+	for _, h := range []struct {
+		enc *string
+		h   *hdrhistogram.Histogram
+	}{{&out.FirstEventHistogram, first}, {&out.GapHistogram, gap}} {
+		b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return nil, fmt.Errorf("merge: encode stream histogram: %w", err)
+		}
+		*h.enc = string(b)
+	}
+	return out, nil
+}
+
+// streamHistogram decodes one of a shard's stream histograms. An empty one
+// is an empty histogram only when the shard recorded nothing into it
+// (recorded is false): otherwise the merge could not be exact.
+func streamHistogram(s *Result, what, enc string, recorded bool) (*hdrhistogram.Histogram, error) {
+	if enc == "" {
+		if recorded {
+			return nil, fmt.Errorf("merge: result %s: stream metrics without a %s histogram: cannot merge exactly", s.ID, what)
+		}
+		return engine.NewHistogram(), nil
+	}
+	h, err := decodeHistogram(enc)
+	if err != nil {
+		return nil, fmt.Errorf("merge: result %s: %s %w", s.ID, what, err)
+	}
+	return h, nil
 }

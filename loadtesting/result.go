@@ -114,7 +114,9 @@ type Metrics struct {
 	// millisecond after their scheduled time; 0 for closed-model runs.
 	LateSends int64 `json:"late_sends,omitempty"`
 	// StatusCodes counts responses by status; 0 counts requests that got no
-	// response (timeouts, transport errors, panics).
+	// response (transport errors, panics, timeouts before the headers). A
+	// request that timed out after its headers arrived counts under their
+	// status.
 	StatusCodes map[int]int64 `json:"status_codes"`
 	// BytesIn and BytesOut count response and request body bytes.
 	BytesIn  int64 `json:"bytes_in"`
@@ -212,8 +214,13 @@ const (
 	// KindStatus: a response came, but its status does not count as a
 	// success (not 200..399, or not in Config.ExpectStatus).
 	KindStatus = engine.KindStatus
-	// KindTimeout: no complete response within Config.Timeout. Whatever
-	// arrived before the deadline is not counted as a response.
+	// KindTimeout: no complete response within Config.Timeout (for a
+	// streamed run, no headers within it, or no next event within it).
+	// When the response's headers arrived before the deadline, the sample
+	// and Metrics.StatusCodes hold their status (200 for a body that never
+	// ended, say); when they did not, the status is 0, no response. The
+	// deadline is enforced at a granularity of Timeout/20 (1 ms to 50 ms),
+	// so headers that arrive that little after it may still count.
 	KindTimeout = engine.KindTimeout
 	// KindPanic: the handler panicked (in-process runs); the message holds
 	// the value it panicked with.
@@ -266,7 +273,7 @@ func (r *Result) histogram() (*hdrhistogram.Histogram, error) {
 
 // OneLine is a compact summary: method, path, mode (in-process, or the URL
 // and protocol), requests, rate,
-// percentiles, errors and id.
+// percentiles, errors and id, then for a streamed run its streams.
 func (r *Result) OneLine() string {
 	m := r.Metrics
 	mode := "in-process"
@@ -280,6 +287,10 @@ func (r *Result) OneLine() string {
 		r.Method, r.Path, mode, m.Requests, r.Clients, format.Rate(m.RequestRate),
 		format.Duration(m.Latency.P50), format.Duration(m.Latency.P95), format.Duration(m.Latency.P99),
 		format.Percent(m.ErrorRate), format.Duration(m.GeneratorCPUPerRequest), r.ID)
+	if st := m.Stream; st != nil {
+		line += fmt.Sprintf("; streams %d, events %d, first event p50 %s, gap p50 %s p99 %s, ended early %d",
+			st.Streams, st.Events, format.Duration(st.FirstEvent.P50), format.Duration(st.Gap.P50), format.Duration(st.Gap.P99), st.EndedEarly)
+	}
 	if m.GeneratorWarning != "" {
 		line += "; warning: " + m.GeneratorWarning
 	}

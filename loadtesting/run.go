@@ -123,7 +123,18 @@ func newResult(c Config, target *url.URL, inProcess bool, protocol string, rep *
 	if inProcess {
 		res.URL = target.RequestURI()
 	}
+	if c.Stream != nil {
+		sc := *c.Stream
+		res.Config.Stream = &sc
+	}
 	res.Metrics = metricsFrom(rep)
+	if rep.Stream != nil {
+		sm, err := streamMetrics(rep.Stream)
+		if err != nil {
+			return nil, err
+		}
+		res.Metrics.Stream = sm
+	}
 	res.Metrics.setGenerator(rep.CPU, rep.Cores, rep.Elapsed, inProcess)
 	// This is where a Result is made, so it is where its secrets are hidden
 	// (package secret decides what they are): what Run returns, logs and
@@ -189,4 +200,35 @@ func effectiveClients(c Config) int {
 		return int(c.Requests)
 	}
 	return c.Clients
+}
+
+// streamMetrics summarises a streamed run's streams, keeping the two
+// histograms so that Merge can combine shards exactly.
+func streamMetrics(st *engine.StreamReport) (*StreamMetrics, error) {
+	first, err := st.FirstEvent.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil, errors.New("encode first-event histogram: " + err.Error())
+	}
+	gap, err := st.Gap.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil, errors.New("encode gap histogram: " + err.Error())
+	}
+	m := &StreamMetrics{
+		Streams:             st.Streams,
+		Events:              st.Events,
+		EventsPerStream:     EventCounts{Min: st.MinEvents, Max: st.MaxEvents},
+		EndedEarly:          st.EndedEarly,
+		FirstEventHistogram: string(first),
+		GapHistogram:        string(gap),
+	}
+	if st.Streams > 0 {
+		m.EventsPerStream.Mean = float64(st.Events) / float64(st.Streams)
+	}
+	if st.FirstEvent.TotalCount() > 0 {
+		m.FirstEvent = summarise(st.FirstEvent)
+	}
+	if st.Gap.TotalCount() > 0 {
+		m.Gap = summarise(st.Gap)
+	}
+	return m, nil
 }

@@ -91,6 +91,9 @@ func Start(ctx context.Context, h http.Handler, cfg Config) (*Running, error) {
 		ExpectStatus: slices.Clone(c.ExpectStatus),
 		Transport:    tr,
 	}
+	if c.Stream != nil {
+		plan.StreamFor, plan.StreamEvents = c.Stream.For, int64(c.Stream.Events)
+	}
 	return &Running{runner: engine.Start(ctx, plan), transport: tr, cfg: c, target: target, inProcess: inProcess}, nil
 }
 

@@ -8,5 +8,10 @@
 // from that scheduled time, so a server that stalls cannot hide its queueing
 // (coordinated omission), and sends that leave late are counted.
 //
+// A Plan that streams (Plan.Streaming) reads each response as a stream of
+// events, server-sent events or flushed chunks, for StreamFor or up to
+// StreamEvents, and measures the time to the first event and the gaps
+// between events in histograms of their own (Report.Stream); see stream.go.
+//
 // The package knows nothing of testing.T, stores or terminals.
 package engine

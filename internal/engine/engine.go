@@ -66,6 +66,10 @@ type Report struct {
 	// once, and its latency still counts from its scheduled time.
 	SendLag *hdrhistogram.Histogram
 
+	// Stream holds the stream measurements of a streamed run
+	// (Plan.Streaming); nil for any other.
+	Stream *StreamReport
+
 	// CPU is the process's CPU time (user + system, from getrusage) over
 	// the run. It is the generator's own cost for runs over the network;
 	// in-process it includes the handler's. 0 where getrusage is missing.
@@ -118,6 +122,7 @@ type worker struct {
 	rec   *recorder
 	state atomic.Int32
 	cur   atomic.Pointer[reqCtx]
+	so    *streamObs // streamed runs: made by the worker's goroutine on first use
 }
 
 // lateThreshold is how late an open-model send may leave before it counts as late.
@@ -142,6 +147,9 @@ func Start(ctx context.Context, p Plan) *Runner {
 		sh := &shard{hist: NewHistogram()}
 		if p.Rate > 0 {
 			sh.lag = NewHistogram()
+		}
+		if p.Streaming() {
+			sh.first, sh.gap = NewHistogram(), NewHistogram()
 		}
 		r.shards = append(r.shards, sh)
 	}
@@ -301,6 +309,10 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 		w.rec.lagged(now.Sub(sched))
 	}
 	rc := &reqCtx{parent: r.ctx, deadline: now.Add(p.Timeout), n: n, sched: sched, sent: now, onCancel: cn}
+	so := r.streamObs(w) // nil unless the plan streams
+	if so != nil {
+		so.begin(rc)
+	}
 	var req *http.Request
 	if fast == nil {
 		req = r.newRequest(rc, body)
@@ -321,29 +333,60 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 		err = s.Send(req, &out)
 	}
 	end := time.Now()
+	if so != nil {
+		so.settle()
+	}
 	w.cur.Store(nil)
 	if !w.state.CompareAndSwap(stateInFlight, stateIdle) {
 		return false
 	}
-	if cerr := rc.Err(); cerr != nil && cerr != context.DeadlineExceeded {
+	if cerr := rc.Err(); cerr != nil && cerr != context.DeadlineExceeded && cerr != errStreamDone {
 		return true // the run was cancelled under this request: not a measurement
 	}
 	lat := end.Sub(sched)
-	timedOut := rc.timedOut() || end.Sub(now) > p.Timeout
-	if timedOut {
-		out.Status = 0 // whatever the handler wrote after its deadline was never a response
+	timedOut := rc.timedOut()
+	var opened, endedEarly bool
+	if so != nil {
+		opened = so.opened
+		if !so.headers.IsZero() && !out.Late {
+			lat = so.headers.Sub(sched) // a stream's latency is the time to its headers
+		}
+		so.flushGaps()
 	}
-	ok := err == nil && !timedOut && Succeeded(out.Status, p.ExpectStatus)
+	switch {
+	case opened:
+		// A stream outlives Timeout by design: only a gap longer than it
+		// (or the wait for the headers) is a timeout.
+		timedOut = timedOut || so.end == streamTimedOut
+		var perr *PanicError
+		endedEarly = !timedOut && (so.end == streamEnded || so.end == streamFailed && !errors.As(err, &perr))
+		if so.end == streamDone || endedEarly {
+			err = nil // the stream's end is the measurement, not a transport failure
+		}
+		w.rec.streamed(so.events, so.first, endedEarly)
+	default:
+		timedOut = timedOut || end.Sub(now) > p.Timeout
+	}
+	if timedOut && out.Late {
+		out.Status = 0 // headers written after the deadline were never a response
+	}
+	ok := err == nil && !timedOut && !endedEarly && Succeeded(out.Status, p.ExpectStatus)
 	w.rec.record(lat, out.Status, ok, out.BytesIn, int64(len(body)))
 	if !ok && r.sampler.wants() { // past the first MaxSamples, don't build what would be dropped
 		smp := Sample{Request: n, Status: out.Status, Body: string(out.Body), At: end.Sub(r.start)}
 		var perr *PanicError
 		switch {
+		case timedOut && opened:
+			smp.Kind, smp.Message = KindTimeout, so.timeoutMessage()
 		case timedOut:
 			smp.Kind, smp.Message = KindTimeout, "no response within timeout "+p.Timeout.String()
-			if err == nil {
+			if out.Status != 0 {
+				smp.Message = "the headers came, but the body did not end within timeout " + p.Timeout.String()
+			} else if err == nil {
 				smp.Message = "response took longer than timeout " + p.Timeout.String()
 			}
+		case endedEarly:
+			smp.Kind, smp.Message = KindStream, so.endedMessage()
 		case errors.As(err, &perr):
 			smp.Kind, smp.Message = KindPanic, perr.Error()
 		case err != nil:
@@ -354,6 +397,18 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 		r.sampler.add(smp)
 	}
 	return true
+}
+
+// streamObs returns w's stream observer, made on first use, or nil when
+// the plan does not stream.
+func (r *Runner) streamObs(w *worker) *streamObs {
+	if !r.plan.Streaming() {
+		return nil
+	}
+	if w.so == nil {
+		w.so = newStreamObs(&r.plan, w.rec.shard)
+	}
+	return w.so
 }
 
 func statusMessage(code int) string {

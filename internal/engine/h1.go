@@ -329,7 +329,11 @@ func (s *h1Sender) do(ctx context.Context, body []byte, out *Outcome) error {
 		if err == nil {
 			s.prefix = s.prefix[:0]
 			var r h1Response
-			r, started, err = readResponse(s.br, s.headReq, &s.prefix)
+			if rc != nil && rc.stream != nil {
+				r, started, err = s.readStream(rc.stream, &s.prefix) // stream.go
+			} else {
+				r, started, err = readResponse(s.br, s.headReq, &s.prefix)
+			}
 			out.Status, out.BytesIn, out.Body = r.status, r.bytes, s.prefix
 			keep = r.keepAlive
 		}
@@ -524,6 +528,7 @@ type framing struct {
 	contentLength int64 // -1 when absent
 	chunked       bool
 	keepAlive     bool
+	eventStream   bool // Content-Type is text/event-stream (for streamed runs)
 }
 
 // readHeaders reads the header block after a status line of total bytes.
@@ -614,6 +619,8 @@ func (h *headerScan) parse(name, value []byte) error {
 		}
 		h.chunked = equalFold(last, "chunked")
 		h.otherTE = !h.chunked
+	case len(name) == len("content-type") && equalFold(name, "content-type"):
+		h.eventStream = isEventStream(value)
 	case equalFold(name, "connection"):
 		// Token by token in place: splitting into strings allocated on
 		// every response (most servers send Connection: keep-alive), and

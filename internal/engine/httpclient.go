@@ -251,6 +251,7 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 	if s.buf == nil {
 		s.buf = make([]byte, 32<<10)
 	}
+	rc, _ := req.Context().(*reqCtx) // before the trace wraps it
 	if s.custom {
 		// A caller's RoundTripper dials for itself: count the connections
 		// it says are new (an http.Transport reports them to httptrace;
@@ -279,6 +280,11 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 	defer resp.Body.Close()
 	s.sawProto(resp.Proto)
 	out.Status = resp.StatusCode
+	if rc != nil && rc.stream != nil {
+		if streamed, err := s.readStream(rc.stream, resp, out); streamed { // stream.go
+			return err
+		}
+	}
 	s.prefix = s.prefix[:0]
 	var n int64
 	for {

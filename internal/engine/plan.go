@@ -37,9 +37,21 @@ type Plan struct {
 	// 200..399 (see Succeeded). It is not modified.
 	ExpectStatus []int
 
+	// StreamFor and StreamEvents, when either is positive, make each
+	// request read its response as a stream (Config.Stream's For and
+	// Events): see Streaming. 0 means no bound of that kind.
+	StreamFor    time.Duration
+	StreamEvents int64
+
 	// Transport sends the requests.
 	Transport Transport
 }
+
+// Streaming reports whether p's requests read their responses as streams
+// of events: until StreamFor has passed since the headers arrived, or until
+// StreamEvents events came, whichever is first. Timeout then bounds the wait
+// for the headers and each wait for the next event, not the whole request.
+func (p *Plan) Streaming() bool { return p.StreamFor > 0 || p.StreamEvents > 0 }
 
 // Succeeded is the one rule for which responses count as a success: a
 // status in expect when expect is not empty, else a status in 200..399 (as

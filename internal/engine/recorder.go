@@ -29,6 +29,9 @@ type shard struct {
 	mu   sync.Mutex
 	hist *hdrhistogram.Histogram
 	lag  *hdrhistogram.Histogram // open model only: send lag
+	// Streamed runs only: the time to each stream's first event, and the
+	// gaps between events (recorded by the workers' streamObs).
+	first, gap *hdrhistogram.Histogram
 }
 
 const batchSize = 256
@@ -50,6 +53,8 @@ type recorder struct {
 	bytesOut  int64
 	late      int64
 	maxLag    time.Duration
+
+	stream streamTally // streamed runs only
 
 	done       atomic.Int64 // requests finished, for Progress
 	doneFailed atomic.Int64 // of which failed
@@ -96,8 +101,30 @@ func (r *recorder) lagged(lag time.Duration) {
 	}
 }
 
+// streamed notes a stream that received events, the first after first,
+// and whether the server ended it early.
+func (r *recorder) streamed(events int64, first time.Duration, endedEarly bool) {
+	t := &r.stream
+	if t.streams == 0 || events < t.minEvents {
+		t.minEvents = events
+	}
+	t.maxEvents = max(t.maxEvents, events)
+	t.streams++
+	t.events += events
+	if endedEarly {
+		t.endedEarly++
+	}
+	if events > 0 {
+		t.firsts[t.nfirsts] = clampHist(int64(first))
+		t.nfirsts++
+		if t.nfirsts == len(t.firsts) {
+			r.flush()
+		}
+	}
+}
+
 func (r *recorder) flush() {
-	if r.nlat == 0 && r.nlags == 0 {
+	if r.nlat == 0 && r.nlags == 0 && r.stream.nfirsts == 0 {
 		return
 	}
 	r.shard.mu.Lock()
@@ -109,8 +136,13 @@ func (r *recorder) flush() {
 			_ = r.shard.lag.RecordValue(v)
 		}
 	}
+	if r.shard.first != nil {
+		for _, v := range r.stream.firsts[:r.stream.nfirsts] {
+			_ = r.shard.first.RecordValue(v)
+		}
+	}
 	r.shard.mu.Unlock()
-	r.nlat, r.nlags = 0, 0
+	r.nlat, r.nlags, r.stream.nfirsts = 0, 0, 0
 }
 
 // sampler keeps the first MaxSamples failures.

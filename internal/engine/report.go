@@ -10,6 +10,9 @@ func (r *Runner) report(end time.Time) *Report {
 		Latency: NewHistogram(),
 		SendLag: NewHistogram(),
 	}
+	if r.plan.Streaming() {
+		rep.Stream = &StreamReport{FirstEvent: NewHistogram(), Gap: NewHistogram()}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, w := range r.workers {
@@ -23,6 +26,16 @@ func (r *Runner) report(end time.Time) *Report {
 		rep.BytesOut += rec.bytesOut
 		rep.LateSends += rec.late
 		rep.MaxLag = max(rep.MaxLag, rec.maxLag)
+		if t := &rec.stream; t.streams > 0 && rep.Stream != nil {
+			st := rep.Stream
+			if st.Streams == 0 || t.minEvents < st.MinEvents {
+				st.MinEvents = t.minEvents
+			}
+			st.MaxEvents = max(st.MaxEvents, t.maxEvents)
+			st.Streams += t.streams
+			st.Events += t.events
+			st.EndedEarly += t.endedEarly
+		}
 		for code, n := range rec.status {
 			if n > 0 {
 				rep.Status[code] += n
@@ -33,6 +46,13 @@ func (r *Runner) report(end time.Time) *Report {
 		rep.Latency.Merge(s.hist)
 		if s.lag != nil {
 			rep.SendLag.Merge(s.lag)
+		}
+		if rep.Stream != nil {
+			// Locked: a worker abandoned mid-stream may still record gaps.
+			s.mu.Lock()
+			rep.Stream.FirstEvent.Merge(s.first)
+			rep.Stream.Gap.Merge(s.gap)
+			s.mu.Unlock()
 		}
 	}
 	rep.Requests = rep.Succeeded + rep.Failed

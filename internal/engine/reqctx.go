@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,21 @@ type reqCtx struct {
 	// request, so a transport blocked in I/O can unblock without a
 	// goroutine watching Done.
 	onCancel canceler
+	// stream, set for a request of a streamed run (Plan.Streaming), is
+	// what the transport reports the stream's events to.
+	stream *streamObs
+	// gap is, for a streamed request, the deadline that moves forward with
+	// each event, in Unix nanoseconds; negated once the watchdog expired it
+	// (see extend and expire). Unused for other requests.
+	gap atomic.Int64
+	// status is the response's status once its headers arrived in time,
+	// for the watchdog to record if it abandons the request; 0 before.
+	// Set by the in-process transport only.
+	status atomic.Int32
+	// expired is set, with err, when the watchdog ends the request at its
+	// deadline: timedOut reads it without the lock, on every response's
+	// headers in-process.
+	expired atomic.Bool
 
 	mu     sync.Mutex
 	done   chan struct{}
@@ -97,6 +113,9 @@ func (c *reqCtx) cancel(err error) bool {
 		return false
 	}
 	c.err = err
+	if err == context.DeadlineExceeded {
+		c.expired.Store(true)
+	}
 	if c.done != nil {
 		close(c.done)
 	} else {
@@ -110,15 +129,63 @@ func (c *reqCtx) cancel(err error) bool {
 			go a.f()
 		}
 	}
-	if c.onCancel != nil && err != context.DeadlineExceeded {
-		c.onCancel.cancelled(c) // deadlines are the transport's own to enforce
+	if c.onCancel != nil && err != context.DeadlineExceeded && err != errStreamDone {
+		// Deadlines are the transport's own to enforce, and so is the end
+		// of a stream.
+		c.onCancel.cancelled(c)
 	}
 	return true
 }
 
 // timedOut reports whether the watchdog ended the request at its deadline.
-func (c *reqCtx) timedOut() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err == context.DeadlineExceeded
+func (c *reqCtx) timedOut() bool { return c.expired.Load() }
+
+// expiry is when the request times out: its deadline, or for a streamed
+// request the deadline of the current gap.
+func (c *reqCtx) expiry() time.Time {
+	if c.stream == nil {
+		return c.deadline
+	}
+	d := c.gap.Load()
+	if d < 0 {
+		d = -d
+	}
+	return time.Unix(0, d)
+}
+
+// expire reports whether the request is past its expiry at now. For a
+// streamed request it marks the gap's deadline expired, at most once, so
+// that an event arriving at the same moment either moved the deadline
+// first (and expire reports false) or finds it expired (see extend).
+func (c *reqCtx) expire(now time.Time) bool {
+	if c.stream == nil {
+		return now.After(c.deadline)
+	}
+	for {
+		d := c.gap.Load()
+		if d < 0 {
+			return true
+		}
+		if !now.After(time.Unix(0, d)) {
+			return false
+		}
+		if c.gap.CompareAndSwap(d, -d) {
+			return true
+		}
+	}
+}
+
+// extend moves a streamed request's gap deadline to until. It returns
+// false, moving nothing, when the deadline had already passed: at now, or
+// by the watchdog's expire.
+func (c *reqCtx) extend(now, until time.Time) bool {
+	for {
+		d := c.gap.Load()
+		if d < 0 || now.UnixNano() > d {
+			return false
+		}
+		if c.gap.CompareAndSwap(d, until.UnixNano()) {
+			return true
+		}
+	}
 }

@@ -16,6 +16,10 @@ type Outcome struct {
 	// Body holds the first BodyPrefixLimit bytes of the body. The slice is
 	// owned by the Sender and reused by its next Send.
 	Body []byte
+	// Late is set when the headers came only after the request had timed
+	// out: Status is then no response's. The in-process transport sets it;
+	// the others get no headers once their deadline has passed.
+	Late bool
 }
 
 // Transport creates the per-worker Senders of a run. Implementations must

@@ -46,7 +46,7 @@ func (r *Runner) scan(now, cancelledAt time.Time, grace time.Duration) {
 		cancelled := !cancelledAt.IsZero()
 		if cancelled {
 			rc.cancel(context.Cause(r.ctx))
-		} else if now.After(rc.deadline) {
+		} else if rc.expire(now) {
 			rc.cancel(context.DeadlineExceeded)
 		}
 		var abandon bool
@@ -54,7 +54,7 @@ func (r *Runner) scan(now, cancelledAt time.Time, grace time.Duration) {
 		case cancelled:
 			abandon = now.Sub(cancelledAt) >= cancelGrace
 		default:
-			abandon = now.Sub(rc.deadline) >= grace
+			abandon = now.Sub(rc.expiry()) >= grace
 		}
 		if !abandon || !w.state.CompareAndSwap(stateInFlight, stateAbandoned) {
 			continue
@@ -62,11 +62,24 @@ func (r *Runner) scan(now, cancelledAt time.Time, grace time.Duration) {
 		// The worker's goroutine is stuck in the handler and will exit
 		// without touching its recorder when the handler returns, so the
 		// recorder is ours to finish.
-		if !cancelled && rc.timedOut() {
-			w.rec.record(now.Sub(rc.sched), 0, false, 0, 0)
-			r.sampler.add(Sample{Request: rc.n, Kind: KindTimeout,
+		// A status whose headers came in time is the response's, as for a
+		// request that returned after its timeout.
+		status := int(rc.status.Load())
+		switch {
+		case cancelled:
+		case rc.timedOut():
+			w.rec.record(now.Sub(rc.sched), status, false, 0, 0)
+			r.sampler.add(Sample{Request: rc.n, Status: status, Kind: KindTimeout,
 				Message: "handler still running after timeout " + r.plan.Timeout.String() + "; abandoned",
 				At:      now.Sub(r.start)})
+		case rc.Err() == errStreamDone:
+			// The stream was read enough, but its handler went on, deaf to
+			// its context and to its Writes failing.
+			w.rec.record(now.Sub(rc.sched), status, false, 0, 0)
+			r.sampler.add(Sample{Request: rc.n, Status: status, Kind: KindTimeout,
+				Message: "stream closed by the client, but the handler still ran timeout " + r.plan.Timeout.String() +
+					" later (it ignores its context and its failed Writes); abandoned",
+				At: now.Sub(r.start)})
 		}
 		w.rec.flush()
 		if !r.stop.Load() {

@@ -171,7 +171,12 @@ func latencyAt(r *loadtesting.Result, p float64) (d time.Duration, ok bool) {
 	if d := r.Percentile(p); d > 0 {
 		return d, true
 	}
-	l := r.Metrics.Latency
+	return summaryAt(r.Metrics.Latency, p)
+}
+
+// summaryAt returns the percentile p of a Latency summary, when it holds
+// that percentile and is not empty.
+func summaryAt(l loadtesting.Latency, p float64) (d time.Duration, ok bool) {
 	if l == (loadtesting.Latency{}) {
 		return 0, false
 	}
@@ -262,9 +267,17 @@ func report(r *loadtesting.Result, samples int) string {
 	fmt.Fprintf(&b, "    run:     %s %q %s, %d requests, %d clients\n", r.ID, r.Name, mode, m.Requests, r.Clients)
 	fmt.Fprintf(&b, "    latency: p50 %s  p90 %s  p95 %s  p99 %s  max %s\n",
 		format.Duration(l.P50), format.Duration(l.P90), format.Duration(l.P95), format.Duration(l.P99), format.Duration(l.Max))
+	if st := m.Stream; st != nil {
+		fmt.Fprintf(&b, "    streams: %d, events %d (per stream %d..%d), first event p50 %s  p95 %s, gap p50 %s  p99 %s, ended early %d\n",
+			st.Streams, st.Events, st.EventsPerStream.Min, st.EventsPerStream.Max,
+			format.Duration(st.FirstEvent.P50), format.Duration(st.FirstEvent.P95),
+			format.Duration(st.Gap.P50), format.Duration(st.Gap.P99), st.EndedEarly)
+	}
 	fmt.Fprintf(&b, "    errors:  %d (%s)", m.Failed, format.Percent(m.ErrorRate))
-	if m.Failed > 0 {
-		fmt.Fprintf(&b, ": %s", failedStatuses(r))
+	// Failures with a successful status (a timeout after the headers, a
+	// stream ended early) show in the samples, not here.
+	if fs := failedStatuses(r); m.Failed > 0 && fs != "" {
+		fmt.Fprintf(&b, ": %s", fs)
 	}
 	b.WriteString("\n")
 	// samples is 0 when the headline is not about errors: the summary line

@@ -73,6 +73,7 @@ type runs struct {
 	slow     *loadtesting.Result // 20 requests, each sleeping 2ms
 	expected *loadtesting.Result // 20 requests, all 404, with ExpectStatus 404
 	zero     *loadtesting.Result // cancelled before the first request
+	stream   *loadtesting.Result // 10 streams of 3 server-sent events each
 }
 
 func execRuns(t *testing.T) runs {
@@ -97,6 +98,7 @@ func execRuns(t *testing.T) runs {
 		expected: exec(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) },
 			loadtesting.Config{Name: "expected", Requests: 20, Clients: 4, ExpectStatus: []int{404}}),
 	}
+	r.stream = exec(sseEvents(3), loadtesting.Config{Name: "stream", Requests: 10, Clients: 2, Stream: &loadtesting.StreamConfig{Events: 3}})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	zero, err := loadtesting.Exec(ctx, http.NotFoundHandler(), loadtesting.Config{Name: "zero", Requests: 10})
@@ -111,7 +113,7 @@ func execRuns(t *testing.T) runs {
 		requests, fail int64
 	}{
 		{"ok", r.ok, 200, 0}, {"flaky", r.flaky, 200, 50}, {"slow", r.slow, 20, 0},
-		{"expected", r.expected, 20, 0}, {"zero", r.zero, 0, 0},
+		{"expected", r.expected, 20, 0}, {"zero", r.zero, 0, 0}, {"stream", r.stream, 10, 0},
 	} {
 		require.Equal(t, c.requests, c.res.Metrics.Requests, "%s run: requests", c.name)
 		require.Equal(t, c.fail, c.res.Metrics.Failed, "%s run: failed", c.name)
@@ -119,7 +121,22 @@ func execRuns(t *testing.T) runs {
 	require.InDelta(t, 0.25, r.flaky.Metrics.ErrorRate, 1e-9, "flaky run: error rate")
 	require.Len(t, r.flaky.Metrics.Errors, 50, "flaky run: error samples")
 	require.GreaterOrEqual(t, r.slow.Percentile(50), 2*time.Millisecond, "slow run: p50 below the handler's 2ms sleep")
+	require.NotNil(t, r.stream.Metrics.Stream, "stream run: stream metrics")
+	require.Equal(t, int64(30), r.stream.Metrics.Stream.Events, "stream run: events")
 	return r
+}
+
+// sseEvents is a handler that sends n server-sent events at once, then
+// waits for the client to go away.
+func sseEvents(n int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range n {
+			fmt.Fprintf(w, "data: %d\n\n", i)
+			http.NewResponseController(w).Flush()
+		}
+		<-r.Context().Done()
+	}
 }
 
 // health is the hand-built run from STYLE.md's failure example. Its
@@ -807,8 +824,12 @@ func TestAssertions_emptyRun(t *testing.T) {
 	}
 	for _, a := range everyAssertion {
 		name := funcName(a.fn)
-		t.Run(name+"/passes on a run of 200 OKs", func(t *testing.T) {
-			ok, f := call(t, func(lt loadassert.TestingT) bool { return callAssertion(lt, a.fn, r.ok, a.args) })
+		healthy := r.ok
+		if a.streamed {
+			healthy = r.stream
+		}
+		t.Run(name+"/passes on a healthy run", func(t *testing.T) {
+			ok, f := call(t, func(lt loadassert.TestingT) bool { return callAssertion(lt, a.fn, healthy, a.args) })
 			tassert.True(t, ok, "the arguments %v must pass on a healthy run, so that only emptiness fails; messages: %q", a.args, f.errors)
 			checkCalls(t, f, ok)
 		})
@@ -827,19 +848,24 @@ func TestAssertions_emptyRun(t *testing.T) {
 }
 
 // everyAssertion lists each exported assertion with arguments (after t and
-// the Result) that a healthy run meets.
+// the Result) that a healthy run meets: a streamed one for the assertions
+// about streams.
 var everyAssertion = []struct {
-	fn   any
-	args []any
+	fn       any
+	args     []any
+	streamed bool
 }{
-	{loadassert.P50Below, []any{time.Hour}},
-	{loadassert.P95Below, []any{time.Hour}},
-	{loadassert.P99Below, []any{time.Hour}},
-	{loadassert.PercentileBelow, []any{99.9, time.Hour}},
-	{loadassert.ErrorRateBelow, []any{0.5}},
-	{loadassert.NoErrors, nil},
-	{loadassert.ThroughputAbove, []any{1.0}},
-	{loadassert.StatusCodesIn, []any{[]int{http.StatusOK}}},
+	{loadassert.P50Below, []any{time.Hour}, false},
+	{loadassert.P95Below, []any{time.Hour}, false},
+	{loadassert.P99Below, []any{time.Hour}, false},
+	{loadassert.PercentileBelow, []any{99.9, time.Hour}, false},
+	{loadassert.ErrorRateBelow, []any{0.5}, false},
+	{loadassert.NoErrors, nil, false},
+	{loadassert.ThroughputAbove, []any{1.0}, false},
+	{loadassert.StatusCodesIn, []any{[]int{http.StatusOK}}, false},
+	{loadassert.FirstEventBelow, []any{99.0, time.Hour}, true},
+	{loadassert.EventGapBelow, []any{99.0, time.Hour}, true},
+	{loadassert.EventsAtLeast, []any{int64(3)}, true},
 }
 
 // callAssertion calls fn(t, r, args...) by reflection.

@@ -77,3 +77,39 @@ func ExampleErrorRateBelow() {
 	//              ... 1 more sampled
 	//     more:    loadreport results 01JDXR8K
 }
+
+// In a streamed run (Config.Stream), the gaps between events have goals of
+// their own. The run here is built by hand so that the output is fixed; in
+// a test it comes from
+//
+//	loadtesting.Run(t, h, loadtesting.Config{Path: "/events", Stream: &loadtesting.StreamConfig{Events: 10}})
+func ExampleEventGapBelow() {
+	res := &loadtesting.Result{
+		ID:        "01JDXV00",
+		Name:      "GET /events",
+		InProcess: true,
+		Clients:   4,
+		Metrics: loadtesting.Metrics{
+			Requests: 20, Succeeded: 20,
+			StatusCodes: map[int]int64{200: 20},
+			Latency:     loadtesting.Latency{P50: 300 * time.Microsecond, P90: 400 * time.Microsecond, P95: 500 * time.Microsecond, P99: 900 * time.Microsecond, Max: time.Millisecond},
+			Stream: &loadtesting.StreamMetrics{
+				Streams: 20, Events: 200, EventsPerStream: loadtesting.EventCounts{Min: 10, Mean: 10, Max: 10},
+				FirstEvent: loadtesting.Latency{P50: 100 * time.Millisecond, P95: 102 * time.Millisecond},
+				Gap:        loadtesting.Latency{P50: 100 * time.Millisecond, P99: 180 * time.Millisecond},
+			},
+		},
+	}
+	var t printT
+	fmt.Println("held:", loadassert.EventsAtLeast(t, res, 10))
+	fmt.Println("held:", loadassert.EventGapBelow(t, res, 99, 150*time.Millisecond, "ticks stay regular"))
+	// Output:
+	// held: true
+	// p99 event gap 180ms, want < 150ms: ticks stay regular
+	//     run:     01JDXV00 "GET /events" in-process, 20 requests, 4 clients
+	//     latency: p50 300µs  p90 400µs  p95 500µs  p99 900µs  max 1.00ms
+	//     streams: 20, events 200 (per stream 10..10), first event p50 100ms  p95 102ms, gap p50 100ms  p99 180ms, ended early 0
+	//     errors:  0 (0%)
+	//     more:    loadreport results 01JDXV00
+	// held: false
+}

@@ -92,11 +92,23 @@ func health() *loadtesting.Result {
 	}
 }
 
+// ticker is a hand-built streamed run: 20 streams of 5 to 10 events,
+// first event p95 30ms, gap p99 110ms.
+func ticker() *loadtesting.Result {
+	r := health()
+	r.Metrics.Stream = &loadtesting.StreamMetrics{
+		Streams: 20, Events: 195, EventsPerStream: loadtesting.EventCounts{Min: 5, Mean: 9.75, Max: 10},
+		FirstEvent: loadtesting.Latency{P50: 12 * time.Millisecond, P95: 30 * time.Millisecond},
+		Gap:        loadtesting.Latency{P50: 100 * time.Millisecond, P99: 110 * time.Millisecond},
+	}
+	return r
+}
+
 // TestRequire checks every function against its assert twin: on a held
 // goal it neither reports nor stops; on a broken one it reports exactly
 // what package assert reports, then calls FailNow, and the test stops.
 func TestRequire(t *testing.T) {
-	hand := health()
+	hand, tick := health(), ticker()
 	tests := []struct {
 		name    string
 		require func(loadrequire.TestingT)
@@ -197,6 +209,41 @@ func TestRequire(t *testing.T) {
 			wantOK:  true,
 		},
 		{
+			name:    "FirstEventBelow holds",
+			require: func(t loadrequire.TestingT) { loadrequire.FirstEventBelow(t, tick, 95, 31*time.Millisecond) },
+			assert:  func(t loadassert.TestingT) bool { return loadassert.FirstEventBelow(t, tick, 95, 31*time.Millisecond) },
+			wantOK:  true,
+		},
+		{
+			name:    "FirstEventBelow broken by a run not streamed",
+			require: func(t loadrequire.TestingT) { loadrequire.FirstEventBelow(t, hand, 95, time.Hour) },
+			assert:  func(t loadassert.TestingT) bool { return loadassert.FirstEventBelow(t, hand, 95, time.Hour) },
+		},
+		{
+			name:    "EventGapBelow holds",
+			require: func(t loadrequire.TestingT) { loadrequire.EventGapBelow(t, tick, 99, 111*time.Millisecond) },
+			assert:  func(t loadassert.TestingT) bool { return loadassert.EventGapBelow(t, tick, 99, 111*time.Millisecond) },
+			wantOK:  true,
+		},
+		{
+			name:    "EventGapBelow broken",
+			require: func(t loadrequire.TestingT) { loadrequire.EventGapBelow(t, tick, 99, 110*time.Millisecond, "gap") },
+			assert: func(t loadassert.TestingT) bool {
+				return loadassert.EventGapBelow(t, tick, 99, 110*time.Millisecond, "gap")
+			},
+		},
+		{
+			name:    "EventsAtLeast holds",
+			require: func(t loadrequire.TestingT) { loadrequire.EventsAtLeast(t, tick, 5) },
+			assert:  func(t loadassert.TestingT) bool { return loadassert.EventsAtLeast(t, tick, 5) },
+			wantOK:  true,
+		},
+		{
+			name:    "EventsAtLeast broken",
+			require: func(t loadrequire.TestingT) { loadrequire.EventsAtLeast(t, tick, 6) },
+			assert:  func(t loadassert.TestingT) bool { return loadassert.EventsAtLeast(t, tick, 6) },
+		},
+		{
 			name:    "StatusCodesIn broken",
 			require: func(t loadrequire.TestingT) { loadrequire.StatusCodesIn(t, hand, []int{200}, "only %d", 200) },
 			assert:  func(t loadassert.TestingT) bool { return loadassert.StatusCodesIn(t, hand, []int{200}, "only %d", 200) },
@@ -290,6 +337,9 @@ func TestRequire_reportAtCaller(t *testing.T) {
 		func(t loadrequire.TestingT) { loadrequire.NoErrors(t, hand) },
 		func(t loadrequire.TestingT) { loadrequire.ThroughputAbove(t, hand, 1e6) },
 		func(t loadrequire.TestingT) { loadrequire.StatusCodesIn(t, hand, []int{200}) },
+		func(t loadrequire.TestingT) { loadrequire.FirstEventBelow(t, hand, 50, time.Hour) },
+		func(t loadrequire.TestingT) { loadrequire.EventGapBelow(t, hand, 50, time.Hour) },
+		func(t loadrequire.TestingT) { loadrequire.EventsAtLeast(t, hand, 1) },
 	}
 	for i, fn := range failing {
 		caller := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()

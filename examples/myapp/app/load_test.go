@@ -117,6 +117,22 @@ func TestHealthOverHTTPLoad(t *testing.T) {
 	assert.False(t, res.InProcess, "a run with BaseURL reported InProcess")
 }
 
+func TestWorkerStreamLoad(t *testing.T) {
+	// The worker's event stream never ends by itself: read as a stream,
+	// each request takes 3 events (one per 100ms tick) and closes it, which
+	// counts as a success, instead of waiting for the timeout.
+	res := loadtesting.Run(t, app.Router(), loadtesting.Config{
+		Path:     "/events/worker/stream",
+		Requests: 10,
+		Clients:  5,
+		Stream:   &loadtesting.StreamConfig{Events: 3},
+	})
+	loadassert.NoErrors(t, res)
+	loadassert.StatusCodesIn(t, res, []int{http.StatusOK})
+	loadassert.EventsAtLeast(t, res, 3)
+	assert.Equal(t, int64(10), res.Metrics.Stream.Streams, "streams")
+}
+
 // login gets a bearer token for user from h, the way a client would.
 func login(t *testing.T, h http.Handler, user string) string {
 	t.Helper()
