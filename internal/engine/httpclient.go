@@ -271,7 +271,7 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 		}
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), s.trace))
 	}
-	resp, err := s.client.Do(req)
+	resp, err := s.roundTrip(req)
 	if err != nil {
 		out.Status, out.BytesIn, out.Body = 0, 0, nil
 		if ue, ok := err.(*url.Error); ok {
