@@ -110,6 +110,7 @@ func TestHTTP_parityTLS(t *testing.T) {
 		timeout  time.Duration // default 30s
 		gated    bool          // request n > 0 waits for sc.idleClosed
 		untrust  bool          // the client is not given the server's certificate
+		stall    bool          // the server reads the ClientHello and never answers it (serve is unused)
 		want     parityOutcome
 		conns    [2]int64 // connections opened by the lean client, by net/http's
 	}{
@@ -119,6 +120,8 @@ func TestHTTP_parityTLS(t *testing.T) {
 			want: parityOutcome{Status: map[int]int64{0: 1}, Kinds: []string{KindTransport}}, conns: [2]int64{1, 1}},
 
 		// Hostile servers.
+		{name: "never answers the ClientHello", stall: true, requests: 1, timeout: parityTimeo,
+			want: parityOutcome{Status: map[int]int64{0: 1}, Kinds: []string{KindTimeout}}, conns: [2]int64{1, 1}},
 		{name: "accepts and never answers", serve: func(_ *script, c *tls.Conn, br *bufio.Reader) {
 			io.Copy(io.Discard, br)
 		}, requests: 1, timeout: parityTimeo,
@@ -149,6 +152,9 @@ func TestHTTP_parityTLS(t *testing.T) {
 		{name: "closes the idle connection after 10ms, POST", serve: closeIdleAfter10ms,
 			method: http.MethodPost, body: `{"a":1}`, requests: 2, gated: true,
 			want: parityOutcome{Status: map[int]int64{200: 2}, BytesIn: 4}, conns: [2]int64{2, 2}},
+		{name: "POST with a 1 MiB body", serve: plain(respondEach(okResp)), method: http.MethodPost,
+			body: strings.Repeat("p", 1<<20), requests: 2,
+			want: parityOutcome{Status: map[int]int64{200: 2}, BytesIn: 4}, conns: [2]int64{1, 1}},
 		{name: "keep-alive limit of 3 requests, the last saying Connection: close",
 			serve:    plain(respondThenClose(3, okResp, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")),
 			requests: 7, want: parityOutcome{Status: map[int]int64{200: 7}, BytesIn: 14}, conns: [2]int64{3, 3}},
@@ -189,7 +195,11 @@ func TestHTTP_parityTLS(t *testing.T) {
 				t.Run(cl.name, func(t *testing.T) {
 					t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) }) // runs last
 					sc := &script{lean: cl.lean, idleClosed: make(chan struct{}, 16)}
-					u, err := url.Parse(tlsServer(t, serverConf, nil, func(c *tls.Conn, br *bufio.Reader) { tt.serve(sc, c, br) }))
+					base := tlsServer(t, serverConf, nil, func(c *tls.Conn, br *bufio.Reader) { tt.serve(sc, c, br) })
+					if tt.stall {
+						base = "https" + strings.TrimPrefix(rawServer(t, func(_ net.Conn, br *bufio.Reader) { io.Copy(io.Discard, br) }), "http")
+					}
+					u, err := url.Parse(base)
 					require.NoError(t, err)
 					conf := &tls.Config{RootCAs: pool}
 					if tt.untrust {
