@@ -22,7 +22,10 @@ import (
 // the request is written: a close_notify alert, the FIN or any other byte
 // nobody asked for means the server closed it (or is out of step), and the
 // request goes on a new connection, nothing written. tlsIO also remembers
-// a close_notify that crypto/tls read with a response's last record.
+// a close_notify that crypto/tls read with a response's last record. A
+// post-handshake message that a server sends to an idle connection (a late
+// session ticket, a key update) reads as such bytes too: it costs a new
+// connection, never a failure.
 //
 // Every sender of a transport shares one client session cache, so a
 // re-dialled connection resumes its TLS session (one round trip, no
