@@ -24,7 +24,8 @@ type HTTPOptions struct {
 	Conns int
 	// TLS configures https:// connections. nil means Go's defaults: the
 	// server is verified against the system's roots. It is cloned, never
-	// modified.
+	// modified. Without a ClientSessionCache of its own, the lean client's
+	// connections share one, so a re-dialled connection resumes its session.
 	TLS *tls.Config
 	// HTTP2 offers HTTP/2 as well as HTTP/1.1 in https:// handshakes; the
 	// server picks, and net/http's client carries https:// requests.
