@@ -107,7 +107,8 @@ func (s *h1Sender) prepare(method string, u *url.URL, host string, h http.Header
 	if host == "" {
 		host = u.Host
 	}
-	if s.addr != "" && s.addr != addr || s.prepareTLS(u) {
+	tlsChanged := s.prepareTLS(u) // always: it readies the target's TLS settings
+	if s.addr != "" && s.addr != addr || tlsChanged {
 		s.closeConn()
 	}
 	s.addr = addr

@@ -288,3 +288,36 @@ func TestHTTP_leanTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestH1Sender_switchesScheme sends through one lean sender to a plain
+// server, a TLS server and the plain one again: each switch must dial anew
+// with the right settings, never reuse the other's connection.
+func TestH1Sender_switchesScheme(t *testing.T) {
+	cert, pool := testCert(t)
+	plain := rawServer(t, func(c net.Conn, br *bufio.Reader) { respondEach(okResp)(nil, c, br) })
+	secure := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{cert}}, nil, func(c *tls.Conn, br *bufio.Reader) {
+		respondEach("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure")(nil, c, br)
+	})
+	tr := NewHTTP(HTTPOptions{Conns: 1, TLS: &tls.Config{RootCAs: pool}})
+	t.Cleanup(tr.CloseIdle)
+	s := tr.NewSender()
+	tests := []struct {
+		url  string
+		want string
+	}{
+		{plain, "ok"},
+		{secure, "secure"},
+		{secure, "secure"},
+		{plain, "ok"},
+		{secure, "secure"},
+	}
+	for i, tt := range tests {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, tt.url, nil)
+		require.NoError(t, err)
+		var out Outcome
+		require.NoError(t, s.Send(req, &out), "request %d to %s", i, tt.url)
+		assert.Equal(t, 200, out.Status, "request %d", i)
+		assert.Equal(t, tt.want, string(out.Body), "request %d", i)
+	}
+	assert.Equal(t, int64(4), tr.(connCounter).connections(), "connections: one per switch, the repeated https request reuses its own")
+}
