@@ -13,15 +13,20 @@
 #
 # The https suite starts a second target with -tls (a throwaway self-signed
 # certificate, which apiload trusts with --ca-cert) and compares, on the
-# trivial handler: `loadreport run --ca-cert` (HTTP/1.1, CONNS connections)
-# with `wrk https://` at the same connections, and `loadreport run --http2`
+# trivial handler: `loadreport run --ca-cert` (HTTP/1.1, CONNS connections:
+# the lean client over crypto/tls; apiload-https-nethttp is the same with
+# --client net/http) with `wrk https://` at the same connections, and
+# `loadreport run --http2`
 # (CONNS streams on one connection: net/http's HTTP/2 client multiplexes the
 # clients over a single connection) with `h2load -c1 -m CONNS`, one
 # connection with at most CONNS streams in flight. h2load (Debian's
 # nghttp2-client) prints no percentiles, so that table shows mean latency
 # for every tool as well.
 #
-# Loopback only, bounded in time: about ROUNDS × (9 × DURATION + 4 ×
+# The 10 ms handler's table is followed by apiload's p50 and p99 against
+# wrk's round by round, and in how many rounds they met issue 13's goal.
+#
+# Loopback only, bounded in time: about ROUNDS × (10 × DURATION + 4 ×
 # SLEEP_DURATION) seconds plus the builds, under 4 minutes by default.
 #
 #   bash bench/compare.sh                  # 3 rounds, 5 s per trivial run
@@ -183,9 +188,10 @@ run() {
 		fi
 		echo "$rps - - $(cpu_us_per_req "$n") $errs $mean"
 		;;
-	apiload-https | apiload-h2)
+	apiload-https | apiload-https-nethttp | apiload-h2)
 		local proto=HTTP/1.1 extra=()
 		[[ $tool == apiload-h2 ]] && proto=HTTP/2.0 extra=(--http2)
+		[[ $tool == apiload-https-nethttp ]] && extra=(--client net/http)
 		gen "$work/loadreport" run "$url" --ca-cert "$ca_cert" "${extra[@]}" -c "$CONNS" --duration "${secs}s" \
 			--store none --json >"$out"
 		if ! grep -q "\"protocol\": \"$proto\"" "$out"; then
@@ -233,7 +239,7 @@ run() {
 
 trivial_tools=(wrk hey vegeta apiload apiload-nethttp)
 sleep_tools=(wrk hey vegeta apiload)
-https_tools=(wrk apiload-https)
+https_tools=(wrk apiload-https apiload-https-nethttp)
 h2_tools=(h2load apiload-h2)
 rows="$work/runs.tsv"
 printf 'kind\ttool\tround\treq_per_s\tp50_ms\tp99_ms\tcpu_us_per_req\terrors\tmean_ms\n' >"$rows"
@@ -348,4 +354,22 @@ function plain_tables(   tools, i, t, rps, cpu, w50, w99, p50, p99) {
 		printf "| %s | %.3f ms | %.3f ms | %+.3f ms | %+.3f ms | %+.3f ms | %+.3f ms | %d |\n", t, p50, p99, p50 - w50, p99 - w99,
 			paired("sleep10ms", t, "p50"), paired("sleep10ms", t, "p99"), errs["sleep10ms", t]
 	}
+	sleep_pairs()
+}
+# sleep_pairs: apiload against wrk round by round on the 10 ms handler, and
+# in how many rounds the p50 was within 0.1 ms of the wrk p50 and the p99 no
+# higher (the goal of issue 13).
+function sleep_pairs(   r, d50, d99, ok, met) {
+	printf "\nGET /sleep?ms=10, apiload against wrk in each round (goal: |p50 - wrk| <= 0.1 ms and p99 <= wrk p99)\n\n"
+	printf "| round | wrk p50 | apiload p50 | p50 - wrk | wrk p99 | apiload p99 | p99 - wrk | goal met |\n"
+	printf "|---:|---:|---:|---:|---:|---:|---:|---|\n"
+	for (r = 0; r < rounds_of["sleep10ms"]; r++) {
+		d50 = p50s["sleep10ms", "apiload", r] - p50s["sleep10ms", "wrk", r]
+		d99 = p99s["sleep10ms", "apiload", r] - p99s["sleep10ms", "wrk", r]
+		ok = (d50 <= 0.1 && d50 >= -0.1 && d99 <= 0)
+		met += ok
+		printf "| %d | %.3f ms | %.3f ms | %+.3f ms | %.3f ms | %.3f ms | %+.3f ms | %s |\n", r + 1, p50s["sleep10ms", "wrk", r],
+			p50s["sleep10ms", "apiload", r], d50, p99s["sleep10ms", "wrk", r], p99s["sleep10ms", "apiload", r], d99, ok ? "yes" : "no"
+	}
+	printf "\ngoal met in %d of %d rounds\n", met, rounds_of["sleep10ms"]
 }' "$rows"

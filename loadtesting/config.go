@@ -100,11 +100,11 @@ type Config struct {
 	// (HTTP/2 without TLS, h2c, is not supported), in-process, or with
 	// Transport.
 	HTTP2 bool
-	// NetHTTP sends the requests to an http:// BaseURL through net/http's
-	// client instead of apiload's lean HTTP/1.1 client: to check a result
-	// you suspect the lean client of. https:// runs go through net/http
-	// whatever it says. Default false. It is an error in-process or with
-	// Transport.
+	// NetHTTP sends the requests to BaseURL through net/http's client
+	// instead of apiload's lean HTTP/1.1 client (which speaks to http://
+	// and, over crypto/tls, https://): to check a result you suspect the
+	// lean client of. HTTP2 runs go through net/http whatever it says.
+	// Default false. It is an error in-process or with Transport.
 	NetHTTP bool
 	// Transport, when set, carries every request to BaseURL: an
 	// instrumented or proxied http.RoundTripper of your own. apiload wraps

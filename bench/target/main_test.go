@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,6 +91,37 @@ func TestTLSProtocols(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, resp.Proto)
 			assert.Equal(t, "ok", string(body))
+		})
+	}
+}
+
+// TestSleepRoute checks that GET /sleep answers "ok" no sooner than it was
+// asked to sleep, on the precise timer and on Go's (timer=go), and rejects
+// a bad ms.
+func TestSleepRoute(t *testing.T) {
+	tests := []struct {
+		name       string
+		query      string
+		wantStatus int
+		minElapsed time.Duration
+	}{
+		{name: "precise timer", query: "ms=3", wantStatus: http.StatusOK, minElapsed: 3 * time.Millisecond},
+		{name: "Go's timer", query: "ms=3&timer=go", wantStatus: http.StatusOK, minElapsed: 3 * time.Millisecond},
+		{name: "zero", query: "ms=0", wantStatus: http.StatusOK},
+		{name: "negative", query: "ms=-1", wantStatus: http.StatusBadRequest},
+		{name: "not a number", query: "ms=ten", wantStatus: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			start := time.Now()
+			routes().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/sleep?"+tt.query, nil))
+			elapsed := time.Since(start)
+			assert.Equal(t, tt.wantStatus, rec.Code)
+			assert.GreaterOrEqual(t, elapsed, tt.minElapsed, "a timer never fires early")
+			if tt.wantStatus == http.StatusOK {
+				assert.Equal(t, "ok", rec.Body.String())
+			}
 		})
 	}
 }

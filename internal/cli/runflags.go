@@ -48,7 +48,7 @@ func addRunFlags(cmd *cobra.Command, o *RunOptions, app bool) {
 	f.StringVar(&o.ClientCert, "client-cert", "", "https: present the certificate in this PEM `file` (with --client-key)")
 	f.StringVar(&o.ClientKey, "client-key", "", "https: the private key, a PEM `file`, of --client-cert")
 	f.BoolVar(&o.HTTP2, "http2", false, "https: offer HTTP/2; --clients are then concurrent streams (default HTTP/1.1, a connection per client)")
-	f.StringVar(&o.Client, "client", clientLean, "HTTP client for http:// targets: `lean` (apiload's own) or net/http (https:// always uses net/http)")
+	f.StringVar(&o.Client, "client", clientLean, "HTTP/1.1 client, for http:// and https:// targets: `lean` (apiload's own) or net/http (--http2 always uses net/http)")
 	f.StringVar(&o.RunID, "run-id", "", "the `ID` of a run split across processes, shared by its shards (with --shard)")
 	f.StringVar(&o.Shard, "shard", "", "send shard `INDEX/COUNT` of --run-id's load, INDEX from 0 to COUNT-1")
 	f.StringVar(&o.StartAt, "start-at", "", "wait until this RFC 3339 `time` to begin, so that shards start together")

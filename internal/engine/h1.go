@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -17,7 +18,8 @@ import (
 	"time"
 )
 
-// h1Sender is a lean HTTP/1.1 client for plain http:// targets: one
+// h1Sender is a lean HTTP/1.1 client for http:// targets, and for https://
+// ones over crypto/tls when it has a TLS configuration (h1tls.go): one
 // keep-alive connection per worker, the request head serialised once per
 // run, and a response parser that reads only the status line, the headers
 // that frame the body (Content-Length, Transfer-Encoding, Connection) and
@@ -38,13 +40,20 @@ type h1Sender struct {
 	cur    atomic.Pointer[reqCtx] // the request in flight, for abort
 	closed atomic.Bool            // conn was closed by shutdown
 
-	cio      *connIO
+	cio      h1IO
 	br       *bufio.Reader
 	wbuf     []byte
 	prefix   []byte
 	reused   bool      // conn has carried a response already
 	deadline time.Time // the deadline set on conn
 	slack    time.Duration
+
+	// TLS for https:// targets (h1tls.go): tlsBase is the transport's
+	// configuration, nil when the lean client may not speak TLS; tlsConf
+	// is the prepared target's, with its ServerName.
+	tlsBase *tls.Config
+	tlsConf *tls.Config
+	tlsName string // the host name tlsConf was made for
 
 	// From prepare: the request head, everything before Content-Length.
 	addr       string
@@ -78,9 +87,13 @@ func newH1Sender(d *net.Dialer, conns *atomic.Int64) *h1Sender {
 	return &h1Sender{dialer: d, conns: conns}
 }
 
-// h1Target reports whether u can go through the lean client: plain http.
-func h1Target(u *url.URL) bool {
-	return u != nil && u.Scheme == "http" && u.Host != ""
+// target reports whether u can go through the lean client: plain http,
+// or https when the sender has a TLS configuration.
+func (s *h1Sender) target(u *url.URL) bool {
+	if u == nil || u.Host == "" {
+		return false
+	}
+	return u.Scheme == "http" || u.Scheme == "https" && s.tlsBase != nil
 }
 
 // prepare serialises the head of every request of a run. timeout sets the
@@ -89,12 +102,13 @@ func h1Target(u *url.URL) bool {
 func (s *h1Sender) prepare(method string, u *url.URL, host string, h http.Header, timeout time.Duration, body []byte, fixed bool) {
 	addr := u.Host
 	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), "80")
+		addr = net.JoinHostPort(u.Hostname(), defaultPort(u.Scheme))
 	}
 	if host == "" {
 		host = u.Host
 	}
-	if s.addr != "" && s.addr != addr {
+	tlsChanged := s.prepareTLS(u) // always: it readies the target's TLS settings
+	if s.addr != "" && s.addr != addr || tlsChanged {
 		s.closeConn()
 	}
 	s.addr = addr
@@ -241,14 +255,19 @@ func (s *h1Sender) dial(ctx context.Context) error {
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
-	s.cio = newConnIO(c)
+	s.reused = false
+	s.deadline = time.Time{}
+	cio, err := s.newIO(ctx, c) // over TLS, shakes hands (h1tls.go)
+	if err != nil {
+		s.closeConn()
+		return err
+	}
+	s.cio = cio
 	if s.br == nil {
 		s.br = bufio.NewReaderSize(s.cio, h1ReadBuffer)
 	} else {
 		s.br.Reset(s.cio)
 	}
-	s.reused = false
-	s.deadline = time.Time{}
 	return nil
 }
 

@@ -24,14 +24,16 @@ type HTTPOptions struct {
 	Conns int
 	// TLS configures https:// connections. nil means Go's defaults: the
 	// server is verified against the system's roots. It is cloned, never
-	// modified.
+	// modified. Without a ClientSessionCache of its own, the lean client's
+	// connections share one, so a re-dialled connection resumes its session.
 	TLS *tls.Config
 	// HTTP2 offers HTTP/2 as well as HTTP/1.1 in https:// handshakes; the
-	// server picks. Without it only HTTP/1.1 is offered, so each worker
-	// uses a connection of its own, as with the lean client.
+	// server picks, and net/http's client carries https:// requests.
+	// Without it only HTTP/1.1 is offered, and the lean client carries
+	// them over crypto/tls, each worker on a connection of its own.
 	HTTP2 bool
-	// NetHTTP sends plain http:// requests through net/http's client too,
-	// instead of the lean HTTP/1.1 client.
+	// NetHTTP sends every request through net/http's client, instead of
+	// the lean HTTP/1.1 client.
 	NetHTTP bool
 	// RoundTripper, when set, carries every request, wrapped in an
 	// http.Client that does not follow redirects; TLS, HTTP2 and NetHTTP
@@ -40,11 +42,10 @@ type HTTPOptions struct {
 	RoundTripper http.RoundTripper
 }
 
-// HTTP returns a Transport that sends real requests. Plain http:// targets
-// go through a lean HTTP/1.1 client with one keep-alive connection per
-// worker (see docs/PERFORMANCE.md for why); https:// targets go through one
-// shared http.Client that speaks HTTP/1.1 only and opens at most conns
-// connections. It is NewHTTP(HTTPOptions{Conns: conns}).
+// HTTP returns a Transport that sends real requests through a lean
+// HTTP/1.1 client with one keep-alive connection per worker (see
+// docs/PERFORMANCE.md for why), over crypto/tls for https:// targets with
+// Go's default TLS settings. It is NewHTTP(HTTPOptions{Conns: conns}).
 func HTTP(conns int) Transport {
 	return NewHTTP(HTTPOptions{Conns: conns})
 }
@@ -68,6 +69,9 @@ func NewHTTP(o HTTPOptions) Transport {
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(o.HTTP2)
 	t := &httpTransport{dialer: dialer, lean: !o.NetHTTP}
+	if t.lean && !o.HTTP2 {
+		t.leanTLS = leanTLSConfig(o.TLS, o.Conns) // https:// through the lean client too
+	}
 	tr := &http.Transport{
 		Proxy:                  nil,              // load goes straight to the target, never through a proxy
 		DialContext:            t.dialContext,    // counts the connections
@@ -113,12 +117,13 @@ func (t *httpTransport) dialContext(ctx context.Context, network, addr string) (
 func (t *httpTransport) connections() int64 { return t.conns.Load() }
 
 type httpTransport struct {
-	client *http.Client
-	tr     *http.Transport // nil with a caller's RoundTripper
-	dialer *net.Dialer
-	lean   bool
-	custom bool         // client.Transport is the caller's
-	conns  atomic.Int64 // connections opened, by either client
+	client  *http.Client
+	tr      *http.Transport // nil with a caller's RoundTripper
+	dialer  *net.Dialer
+	lean    bool
+	leanTLS *tls.Config  // the lean client's https:// settings; nil sends https:// through net/http
+	custom  bool         // client.Transport is the caller's
+	conns   atomic.Int64 // connections opened, by either client
 
 	mu      sync.Mutex
 	senders []*h1Sender // to close their connections in CloseIdle
@@ -130,6 +135,7 @@ func (t *httpTransport) NewSender() Sender {
 	s := &httpSender{t: t, client: t.client, custom: t.custom}
 	if t.lean {
 		s.h1 = newH1Sender(t.dialer, &t.conns)
+		s.h1.tlsBase = t.leanTLS
 		t.mu.Lock()
 		t.senders = append(t.senders, s.h1)
 		t.mu.Unlock()
@@ -206,7 +212,7 @@ type httpSender struct {
 }
 
 func (s *httpSender) preparePlan(p *Plan) bool {
-	if s.h1 == nil || !h1Target(p.URL) {
+	if s.h1 == nil || !s.h1.target(p.URL) {
 		return false
 	}
 	s.h1.prepare(p.Method, p.URL, "", p.Header, p.Timeout, p.Body, p.BodyFunc == nil)
@@ -244,7 +250,7 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 			}
 		}()
 	}
-	if s.h1 != nil && h1Target(req.URL) {
+	if s.h1 != nil && s.h1.target(req.URL) {
 		s.sawProto("HTTP/1.1")
 		return s.h1.Send(req, out)
 	}
@@ -267,7 +273,7 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 		}
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), s.trace))
 	}
-	resp, err := s.client.Do(req)
+	resp, err := s.roundTrip(req)
 	if err != nil {
 		out.Status, out.BytesIn, out.Body = 0, 0, nil
 		if ue, ok := err.(*url.Error); ok {

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,21 +21,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestHTTP_nginx loads a real nginx (Debian's) through both clients: a
-// closed-model GET run long enough to meet its keep-alive request limit,
-// and an open-model POST run slower than its keep-alive timeout, so every
-// request meets a connection nginx closed while idle. Neither may count a
-// failure that is the client's own.
+// TestHTTP_nginx loads a real nginx (Debian's) through both clients, over
+// plain http and over TLS (OpenSSL's, which closes an idle connection with
+// a close_notify and sends session tickets): a closed-model GET run long
+// enough to meet its keep-alive request limit, and an open-model POST run
+// slower than its keep-alive timeout, so every request meets a connection
+// nginx closed while idle. Neither may count a failure that is the
+// client's own.
 func TestHTTP_nginx(t *testing.T) {
-	base := startNginx(t)
+	plain, secure, pool := startNginx(t)
+	tlsConf := &tls.Config{RootCAs: pool}
 	clients := []struct {
 		name      string
+		base      *url.URL
 		transport func(conns int) Transport
 	}{
-		{"lean", HTTP},
-		{"net/http", NetHTTP},
+		{"lean", plain, HTTP},
+		{"net/http", plain, NetHTTP},
+		{"lean over TLS", secure, func(conns int) Transport { return NewHTTP(HTTPOptions{Conns: conns, TLS: tlsConf}) }},
+		{"net/http over TLS", secure, func(conns int) Transport {
+			return NewHTTP(HTTPOptions{Conns: conns, TLS: tlsConf, NetHTTP: true})
+		}},
 	}
 	for _, cl := range clients {
+		base := cl.base
 		t.Run(cl.name, func(t *testing.T) {
 			t.Parallel() // the open-model runs mostly wait: let both wait at once
 			t.Run("closed-model GET past keepalive_requests", func(t *testing.T) {
@@ -99,20 +111,35 @@ http {
 			return 200 "ok\n";
 		}
 	}
+	server {
+		listen 127.0.0.1:%[3]d ssl;
+		ssl_certificate %[1]s/cert.pem;
+		ssl_certificate_key %[1]s/key.pem;
+		location / {
+			default_type text/plain;
+			return 200 "ok\n";
+		}
+	}
 }
 `
 
-// startNginx runs nginx on a free loopback port until the test ends and
-// returns its URL. A port taken between choosing and binding it is tried
-// again with another.
-func startNginx(t *testing.T) *url.URL {
+// startNginx runs nginx on two free loopback ports until the test ends and
+// returns its http:// and https:// URLs and a pool that trusts the latter's
+// throwaway certificate. Ports taken between choosing and binding them are
+// tried again with others.
+func startNginx(t *testing.T) (plain, secure *url.URL, pool *x509.CertPool) {
 	t.Helper()
 	bin := nginxPath(t)
 	dir := t.TempDir()
+	cert, pool := testCert(t)
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600))
 	for attempt := 0; ; attempt++ {
-		port := freePort(t)
+		port, tlsPort := freePort(t), freePort(t)
 		conf := filepath.Join(dir, "nginx.conf")
-		require.NoError(t, os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, port), 0o600))
+		require.NoError(t, os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, port, tlsPort), 0o600))
 		var out bytes.Buffer
 		cmd := exec.Command(bin, "-e", filepath.Join(dir, "error.log"), "-p", dir, "-c", conf)
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -120,12 +147,13 @@ func startNginx(t *testing.T) *url.URL {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if waitListening(addr, exited) {
+		tlsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
+		if waitListening(addr, exited) && waitListening(tlsAddr, exited) {
 			t.Cleanup(func() {
 				cmd.Process.Signal(syscall.SIGTERM) // fast shutdown
 				<-exited
 			})
-			return &url.URL{Scheme: "http", Host: addr, Path: "/health"}
+			return &url.URL{Scheme: "http", Host: addr, Path: "/health"}, &url.URL{Scheme: "https", Host: tlsAddr, Path: "/health"}, pool
 		}
 		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 		if attempt == 2 {
