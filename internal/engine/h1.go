@@ -429,6 +429,18 @@ func malformed(msg string, line []byte) error {
 // error before the body comes with a zero r: a response cut short in its
 // head is no response.
 func readResponse(br *bufio.Reader, headReq bool, prefix *[]byte) (r h1Response, started bool, err error) {
+	r, f, started, err := readHead(br)
+	if err != nil {
+		return h1Response{}, started, err
+	}
+	return readFramedBody(br, r, f, headReq, prefix)
+}
+
+// readHead reads a response's status line and headers, skipping
+// informational (1xx) responses before the final one. r holds the final
+// status and whether the headers allow keep-alive; f says how the body is
+// framed. started reports whether any byte of the response was read.
+func readHead(br *bufio.Reader) (r h1Response, f framing, started bool, err error) {
 	for informational := 0; ; informational++ {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
@@ -436,46 +448,56 @@ func readResponse(br *bufio.Reader, headReq bool, prefix *[]byte) (r h1Response,
 		}
 		long := err == bufio.ErrBufferFull
 		if err != nil && !long {
-			return h1Response{}, started, lineError(err, "status line", line)
+			return h1Response{}, framing{}, started, lineError(err, "status line", line)
 		}
 		status, minor, ok := parseStatusLine(line)
 		if !ok {
-			return h1Response{}, started, malformed("status line", line)
+			return h1Response{}, framing{}, started, malformed("status line", line)
 		}
 		total := len(line)
 		if long { // a long reason phrase, read past
 			if err := skipLine(br, &total); err != nil {
-				return h1Response{}, started, err
+				return h1Response{}, framing{}, started, err
 			}
 		}
-		f, err := readHeaders(br, minor, total)
-		if err != nil {
-			return h1Response{}, started, err
+		if f, err = readHeaders(br, minor, total); err != nil {
+			return h1Response{}, framing{}, started, err
 		}
-		r.status = status
-		r.keepAlive = f.keepAlive
 		if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
 			if informational >= h1Max1xx {
-				return h1Response{}, started, &protocolError{"too many 1xx informational responses"}
+				return h1Response{}, framing{}, started, &protocolError{"too many 1xx informational responses"}
 			}
 			continue
 		}
-		switch {
-		case headReq || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified:
-			if status == http.StatusSwitchingProtocols {
-				r.keepAlive = false // the connection now speaks another protocol
-			}
-			return r, started, nil
-		case f.chunked:
-			r.bytes, err = readChunked(br, prefix)
-		case f.contentLength >= 0:
-			r.bytes, err = readBody(br, f.contentLength, prefix)
-		default:
-			r.bytes, err = readBody(br, -1, prefix) // until the server closes
-			r.keepAlive = false
-		}
-		return r, started, err
+		return h1Response{status: status, keepAlive: f.keepAlive}, f, started, nil
 	}
+}
+
+// noBody reports whether a response with status to a request (HEAD when
+// headReq) has no body, whatever its headers say.
+func noBody(status int, headReq bool) bool {
+	return headReq || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+}
+
+// readFramedBody reads the body of the response whose head readHead
+// returned as r and f, to its end, and returns r with the body's size and
+// whether the connection can carry another request. started is true: the
+// head was read.
+func readFramedBody(br *bufio.Reader, r h1Response, f framing, headReq bool, prefix *[]byte) (_ h1Response, started bool, err error) {
+	switch {
+	case noBody(r.status, headReq):
+		if r.status == http.StatusSwitchingProtocols {
+			r.keepAlive = false // the connection now speaks another protocol
+		}
+	case f.chunked:
+		r.bytes, err = readChunked(br, prefix)
+	case f.contentLength >= 0:
+		r.bytes, err = readBody(br, f.contentLength, prefix)
+	default:
+		r.bytes, err = readBody(br, -1, prefix) // until the server closes
+		r.keepAlive = false
+	}
+	return r, true, err
 }
 
 // errHeaderTooLarge is a response whose status line and headers together

@@ -296,9 +296,7 @@ func (s *httpSender) Send(req *http.Request, out *Outcome) (err error) {
 	for {
 		m, rerr := resp.Body.Read(s.buf)
 		if m > 0 {
-			if room := BodyPrefixLimit - len(s.prefix); room > 0 {
-				s.prefix = append(s.prefix, s.buf[:min(room, m)]...)
-			}
+			s.prefix = keepPrefix(s.prefix, s.buf[:m])
 			n += int64(m)
 		}
 		if rerr == io.EOF {

@@ -155,9 +155,7 @@ func (w *leanWriter) Write(p []byte) (int, error) {
 		}
 	}
 	w.written += int64(len(p))
-	if room := BodyPrefixLimit - len(w.prefix); room > 0 {
-		w.prefix = append(w.prefix, p[:min(room, len(p))]...)
-	}
+	w.prefix = keepPrefix(w.prefix, p)
 	if w.obs != nil {
 		w.observe(p)
 	}
@@ -173,9 +171,7 @@ func (w *leanWriter) WriteString(s string) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.written += int64(len(s))
-	if room := BodyPrefixLimit - len(w.prefix); room > 0 {
-		w.prefix = append(w.prefix, s[:min(room, len(s))]...)
-	}
+	w.prefix = keepPrefix(w.prefix, s)
 	return len(s), nil
 }
 

@@ -344,56 +344,14 @@ type streamTally struct {
 // each event (and never past the end of StreamFor).
 func (s *h1Sender) readStream(o *streamObs, prefix *[]byte) (r h1Response, started bool, err error) {
 	br := s.br
-	var f framing
-	for informational := 0; ; informational++ {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
-			started = true
-		}
-		long := err == bufio.ErrBufferFull
-		if err != nil && !long {
-			return h1Response{}, started, lineError(err, "status line", line)
-		}
-		status, minor, ok := parseStatusLine(line)
-		if !ok {
-			return h1Response{}, started, malformed("status line", line)
-		}
-		total := len(line)
-		if long {
-			if err := skipLine(br, &total); err != nil {
-				return h1Response{}, started, err
-			}
-		}
-		if f, err = readHeaders(br, minor, total); err != nil {
-			return h1Response{}, started, err
-		}
-		r.status, r.keepAlive = status, f.keepAlive
-		if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
-			if informational >= h1Max1xx {
-				return h1Response{}, started, &protocolError{"too many 1xx informational responses"}
-			}
-			continue
-		}
-		break
+	r, f, started, err := readHead(br)
+	if err != nil {
+		return h1Response{}, started, err
 	}
-	noBody := s.headReq || r.status < 200 || r.status == http.StatusNoContent || r.status == http.StatusNotModified
 	if !o.open(time.Now(), r.status, f.eventStream, false) {
-		switch {
-		case noBody:
-			if r.status == http.StatusSwitchingProtocols {
-				r.keepAlive = false
-			}
-		case f.chunked:
-			r.bytes, err = readChunked(br, prefix)
-		case f.contentLength >= 0:
-			r.bytes, err = readBody(br, f.contentLength, prefix)
-		default:
-			r.bytes, err = readBody(br, -1, prefix)
-			r.keepAlive = false
-		}
-		return r, started, err
+		return readFramedBody(br, r, f, s.headReq, prefix)
 	}
-	if noBody {
+	if noBody(r.status, s.headReq) {
 		o.closed(nil)
 		return r, started, nil
 	}
@@ -451,9 +409,7 @@ func (s *h1Sender) streamBody(o *streamObs, n int64, inChunk bool, prefix *[]byt
 			k = int(min(int64(k), n-read))
 		}
 		b, _ := br.Peek(k)
-		if room := BodyPrefixLimit - len(*prefix); room > 0 {
-			*prefix = append(*prefix, b[:min(k, room)]...)
-		}
+		*prefix = keepPrefix(*prefix, b)
 		var more = true
 		switch {
 		case o.sse:
@@ -561,9 +517,7 @@ func (s *httpSender) readStream(o *streamObs, resp *http.Response, out *Outcome)
 	for {
 		m, rerr := resp.Body.Read(s.buf)
 		if m > 0 {
-			if room := BodyPrefixLimit - len(s.prefix); room > 0 {
-				s.prefix = append(s.prefix, s.buf[:min(room, m)]...)
-			}
+			s.prefix = keepPrefix(s.prefix, s.buf[:m])
 			n += int64(m)
 			e := 1
 			if o.sse {

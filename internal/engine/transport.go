@@ -7,6 +7,15 @@ import (
 // BodyPrefixLimit is how many bytes of a response body are kept for error samples.
 const BodyPrefixLimit = 512
 
+// keepPrefix appends to prefix what of p still fits in BodyPrefixLimit
+// bytes: the start of a response body, kept for error samples.
+func keepPrefix[T string | []byte](prefix []byte, p T) []byte {
+	if room := BodyPrefixLimit - len(prefix); room > 0 {
+		prefix = append(prefix, p[:min(room, len(p))]...)
+	}
+	return prefix
+}
+
 // Outcome is what a Sender reports about one response.
 type Outcome struct {
 	// Status is the response status code (0 when there was no response).
