@@ -255,35 +255,7 @@ func TestHTTP_parity(t *testing.T) {
 					u, err := url.Parse(rawServer(t, func(c net.Conn, br *bufio.Reader) { tt.serve(sc, c, br) }))
 					require.NoError(t, err)
 					p := Plan{Method: tt.method, URL: u, Requests: tt.requests, Clients: 1, Timeout: tt.timeout, Transport: cl.transport()}
-					if p.Method == "" {
-						p.Method = http.MethodGet
-					}
-					if p.Requests == 0 {
-						p.Requests = 3
-					}
-					if p.Timeout == 0 {
-						p.Timeout = 30 * time.Second
-					}
-					p.BodyFunc = func(n int64) ([]byte, error) {
-						if tt.gated && n > 0 {
-							<-sc.idleClosed
-						}
-						if tt.body == "" {
-							return nil, nil
-						}
-						return []byte(tt.body), nil
-					}
-					rep, err := Run(t.Context(), p)
-					require.NoError(t, err)
-					got[i] = parityOutcome{Status: rep.Status, BytesIn: rep.BytesIn}
-					for _, e := range rep.Errors {
-						got[i].Kinds = append(got[i].Kinds, e.Kind)
-					}
-					slices.Sort(got[i].Kinds)
-					if diff := cmp.Diff(tt.want, got[i]); diff != "" {
-						t.Errorf("outcome (-want +got):\n%s\nerrors: %+v", diff, rep.Errors)
-					}
-					assert.Equal(t, tt.conns[i], rep.Connections, "connections opened")
+					got[i] = runParity(t, p, tt.body, tt.gated, sc, tt.want, tt.conns[i])
 				})
 			}
 			if diff := cmp.Diff(got[0], got[1]); diff != "" {
@@ -291,4 +263,43 @@ func TestHTTP_parity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runParity runs p, a parity case's plan with its Method, Requests and
+// Timeout left 0 for the defaults (GET, 3, 30s), sending body with each
+// request; with gated, request n > 0 waits for sc.idleClosed. It checks the
+// outcome against want and the connections opened against conns, and
+// returns the outcome for comparing the two clients.
+func runParity(t *testing.T, p Plan, body string, gated bool, sc *script, want parityOutcome, conns int64) parityOutcome {
+	t.Helper()
+	if p.Method == "" {
+		p.Method = http.MethodGet
+	}
+	if p.Requests == 0 {
+		p.Requests = 3
+	}
+	if p.Timeout == 0 {
+		p.Timeout = 30 * time.Second
+	}
+	p.BodyFunc = func(n int64) ([]byte, error) {
+		if gated && n > 0 {
+			<-sc.idleClosed
+		}
+		if body == "" {
+			return nil, nil
+		}
+		return []byte(body), nil
+	}
+	rep, err := Run(t.Context(), p)
+	require.NoError(t, err)
+	got := parityOutcome{Status: rep.Status, BytesIn: rep.BytesIn}
+	for _, e := range rep.Errors {
+		got.Kinds = append(got.Kinds, e.Kind)
+	}
+	slices.Sort(got.Kinds)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcome (-want +got):\n%s\nerrors: %+v", diff, rep.Errors)
+	}
+	assert.Equal(t, conns, rep.Connections, "connections opened")
+	return got
 }

@@ -2,18 +2,12 @@ package engine
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,32 +17,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/apiload/apiload/internal/selfsigned"
 )
 
 // testCert returns a throwaway self-signed certificate for 127.0.0.1 and a
 // pool that trusts it.
 func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := selfsigned.New("apiload test", time.Hour, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
 	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "apiload test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	return c.TLS, c.Pool()
 }
 
 // tlsServer is rawServer over TLS with conf: serve gets each connection
@@ -209,35 +188,7 @@ func TestHTTP_parityTLS(t *testing.T) {
 					h1 := tr.NewSender().(*httpSender).h1
 					require.Equal(t, cl.lean, h1 != nil && h1.target(u), "goes through the lean client")
 					p := Plan{Method: tt.method, URL: u, Requests: tt.requests, Clients: 1, Timeout: tt.timeout, Transport: tr}
-					if p.Method == "" {
-						p.Method = http.MethodGet
-					}
-					if p.Requests == 0 {
-						p.Requests = 3
-					}
-					if p.Timeout == 0 {
-						p.Timeout = 30 * time.Second
-					}
-					p.BodyFunc = func(n int64) ([]byte, error) {
-						if tt.gated && n > 0 {
-							<-sc.idleClosed
-						}
-						if tt.body == "" {
-							return nil, nil
-						}
-						return []byte(tt.body), nil
-					}
-					rep, err := Run(t.Context(), p)
-					require.NoError(t, err)
-					got[i] = parityOutcome{Status: rep.Status, BytesIn: rep.BytesIn}
-					for _, e := range rep.Errors {
-						got[i].Kinds = append(got[i].Kinds, e.Kind)
-					}
-					slices.Sort(got[i].Kinds)
-					if diff := cmp.Diff(tt.want, got[i]); diff != "" {
-						t.Errorf("outcome (-want +got):\n%s\nerrors: %+v", diff, rep.Errors)
-					}
-					assert.Equal(t, tt.conns[i], rep.Connections, "connections opened")
+					got[i] = runParity(t, p, tt.body, tt.gated, sc, tt.want, tt.conns[i])
 				})
 			}
 			if diff := cmp.Diff(got[0], got[1]); diff != "" {
