@@ -26,18 +26,32 @@
 # The 10 ms handler's table is followed by apiload's p50 and p99 against
 # wrk's round by round, and in how many rounds they met issue 13's goal.
 #
+# The open suite compares the open model (a paced rate, latency counted
+# from each request's scheduled time) with the closed model on the trivial
+# handler: `loadgen -rate OPEN_RATE` against loadgen as fast as possible
+# (the issue's goal: open at most 1.5x the closed model's CPU per request)
+# and against wrk, as fast as possible. wrk2, wrk's open-model fork, is not
+# packaged by Debian; wrk's CPU per request is what wrk2's is at best (the
+# same event loop plus a timer per connection), so wrk is a floor, not a
+# peer. vegeta at -rate OPEN_RATE is the open-model peer, with the same
+# CONNS workers as a cap. The table shows send lag (apiload only: how late
+# requests left their schedule) and the achieved rate's error.
+#
 # Loopback only, bounded in time: about ROUNDS × (10 × DURATION + 4 ×
-# SLEEP_DURATION) seconds plus the builds, under 4 minutes by default.
+# SLEEP_DURATION) seconds plus the builds, under 4 minutes by default; the
+# open suite adds ROUNDS × 4 × DURATION.
 #
 #   bash bench/compare.sh                  # 3 rounds, 5 s per trivial run
 #   ROUNDS=6 bash bench/compare.sh         # the issue's 6 rounds
 #   SUITES=https bash bench/compare.sh     # only HTTPS and HTTP/2
+#   SUITES=open bash bench/compare.sh      # only the open model (--rate)
 #   RESULTS=/tmp/runs.tsv bash bench/compare.sh   # also keep every run's row
 #
 # Environment: ROUNDS (3), DURATION (5, seconds), SLEEP_DURATION (3),
 # CONNS (10), SERVER_CPU (1), GEN_CPU (0), SUITES ("plain https": plain
 # http against wrk, hey and vegeta; https and HTTP/2 against wrk and
-# h2load), RESULTS (unset).
+# h2load; open: the open model, see above), OPEN_RATE (20000, requests/s),
+# RESULTS (unset).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -47,10 +61,11 @@ SLEEP_DURATION=${SLEEP_DURATION:-3}
 CONNS=${CONNS:-10}
 SERVER_CPU=${SERVER_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
-SUITES=${SUITES:-plain https}
+SUITES=${SUITES:-plain https open}
+OPEN_RATE=${OPEN_RATE:-20000}
 VEGETA_VERSION=v12.13.0
 
-for v in ROUNDS DURATION SLEEP_DURATION CONNS SERVER_CPU GEN_CPU; do
+for v in ROUNDS DURATION SLEEP_DURATION CONNS SERVER_CPU GEN_CPU OPEN_RATE; do
 	if ! [[ ${!v} =~ ^[0-9]+$ ]] || { [[ $v != *CPU ]] && ((${!v} == 0)); }; then
 		echo "compare.sh: $v=${!v}: want a positive integer" >&2
 		exit 2
@@ -60,19 +75,20 @@ if ((DURATION > 60 || SLEEP_DURATION > 60 || ROUNDS > 20)); then
 	echo "compare.sh: DURATION and SLEEP_DURATION are capped at 60 s, ROUNDS at 20" >&2
 	exit 2
 fi
-plain=false https=false
+plain=false https=false open=false
 for s in $SUITES; do
 	case $s in
 	plain) plain=true ;;
 	https) https=true ;;
+	open) open=true ;;
 	*)
-		echo "compare.sh: SUITES=\"$SUITES\": unknown suite $s (want plain, https or both)" >&2
+		echo "compare.sh: SUITES=\"$SUITES\": unknown suite $s (want some of plain, https, open)" >&2
 		exit 2
 		;;
 	esac
 done
-if ! $plain && ! $https; then
-	echo "compare.sh: SUITES is empty: want plain, https or both" >&2
+if ! $plain && ! $https && ! $open; then
+	echo "compare.sh: SUITES is empty: want some of plain, https, open" >&2
 	exit 2
 fi
 
@@ -102,7 +118,7 @@ if ((${#apt_missing[@]} > 0)); then
 	apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
 vegeta=$(command -v vegeta || true)
-if $plain && [[ -z $vegeta ]]; then
+if { $plain || $open; } && [[ -z $vegeta ]]; then
 	echo "compare.sh: installing vegeta $VEGETA_VERSION with go install" >&2
 	GOBIN="$work/bin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
 	vegeta="$work/bin/vegeta"
@@ -237,6 +253,90 @@ run() {
 	esac
 }
 
+# --- open model (SUITES=open) -------------------------------------------------
+open_tools=(wrk apiload apiload-open vegeta-open)
+open_rows="$work/open.tsv"
+printf 'tool\tround\treq_per_s\tp50_ms\tp99_ms\tcpu_us_per_req\terrors\tlag_p99_ms\n' >"$open_rows"
+# run_open TOOL URL SECONDS: prints "req/s p50_ms p99_ms cpu_us_per_req
+# errors lag_p99_ms" ("-" where the tool does not measure send lag).
+run_open() {
+	local tool=$1 url=$2 secs=$3 out="$work/out"
+	case $tool in
+	apiload-open)
+		gen "$work/loadgen" -c "$CONNS" -d "${secs}s" -rate "$OPEN_RATE" -url "$url" >"$out"
+		local n
+		n=$(jnum requests "$out")
+		echo "$(jnum req_per_s "$out") $(jnum p50_ms "$out") $(jnum p99_ms "$out") $(cpu_us_per_req "$n") $(jnum failed "$out")" \
+			"$(jnum lag_p99_ms "$out")"
+		;;
+	vegeta-open)
+		echo "GET $url" >"$work/targets"
+		gen "$vegeta" attack -targets="$work/targets" -rate="$OPEN_RATE" -workers="$CONNS" -max-workers="$CONNS" \
+			-connections="$CONNS" -duration="${secs}s" -output="$work/vegeta.bin"
+		"$vegeta" report -type=json "$work/vegeta.bin" >"$out"
+		local n p50 p99 ok
+		n=$(jnum requests "$out")
+		p50=$(awk -v v="$(jnum 50th "$out")" 'BEGIN {printf "%.4f", v / 1e6}')
+		p99=$(awk -v v="$(jnum 99th "$out")" 'BEGIN {printf "%.4f", v / 1e6}')
+		ok=$(grep -o '"200":[0-9]*' "$out" | cut -d: -f2)
+		echo "$(jnum rate "$out") $p50 $p99 $(cpu_us_per_req "$n") $((n - ${ok:-0})) -"
+		;;
+	*) # closed model, as fast as possible: run's row, no send lag
+		local rps p50 p99 cpu errs mean
+		read -r rps p50 p99 cpu errs mean < <(run "$tool" "$url" "$secs")
+		echo "$rps $p50 $p99 $cpu $errs -"
+		;;
+	esac
+}
+# measure_open URL SECONDS ROUND: one run of each open-suite tool, the
+# order rotated by ROUND.
+measure_open() {
+	local url=$1 secs=$2 r=$3 i t rps p50 p99 cpu errs lag
+	for ((i = 0; i < ${#open_tools[@]}; i++)); do
+		t=${open_tools[$(((i + r) % ${#open_tools[@]}))]}
+		read -r rps p50 p99 cpu errs lag < <(run_open "$t" "$url" "$secs")
+		printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$errs" "$lag" >>"$open_rows"
+		echo "  round $((r + 1)) open $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, send lag p99 $lag ms, $cpu µs CPU/req, errors $errs" >&2
+	done
+}
+# open_table: medians over rounds, and paired ratios (the median over
+# rounds of the same-round ratio) of CPU per request to apiload's closed
+# model and to wrk.
+open_table() {
+	[[ -n ${RESULTS:-} ]] && cp "$open_rows" "${RESULTS%.tsv}-open.tsv"
+	awk -F'\t' -v rounds="$ROUNDS" -v conns="$CONNS" -v rate="$OPEN_RATE" '
+	function median(s,   n, i, j, t, a) {
+		n = split(s, a, " ")
+		if (n == 0 || a[1] == "-") return "-"
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function add(k, v) { vals[k] = (k in vals) ? vals[k] " " v : v }
+	function paired(t, anchor,   r, s) {
+		s = ""
+		for (r = 0; r < nr; r++) if (cpu[anchor, r] > 0) s = s (s == "" ? "" : " ") cpu[t, r] / cpu[anchor, r]
+		return median(s)
+	}
+	NR > 1 {
+		if (!($1 in seen)) { seen[$1] = 1; order[++ntools] = $1 }
+		add($1 SUBSEP "rps", $3); add($1 SUBSEP "p50", $4); add($1 SUBSEP "p99", $5); add($1 SUBSEP "cpu", $6); add($1 SUBSEP "lag", $8)
+		errs[$1] += $7; cpu[$1, $2] = $6; if ($2 + 1 > nr) nr = $2 + 1
+	}
+	END {
+		printf "\nOpen model over loopback: GET of a trivial handler, %d connections, medians of %d rounds\n", conns, rounds
+		printf "(paired: the median over rounds of the same-round ratio; rate error: req/s against %d)\n\n", rate
+		printf "| generator | model | req/s | rate error | p50 | p99 | send lag p99 | CPU/request | paired CPU/req vs apiload closed | paired CPU/req vs wrk | errors |\n"
+		printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+		for (i = 1; i <= ntools; i++) {
+			t = order[i]; open = t ~ /-open$/; lag = median(vals[t SUBSEP "lag"]); rps = median(vals[t SUBSEP "rps"])
+			printf "| %s | %s | %.0f | %s | %.3f ms | %.3f ms | %s | %.2f µs | %.2fx | %.2fx | %d |\n", t,
+				open ? "open, " rate " req/s" : "closed", rps, open ? sprintf("%+.2f%%", 100 * (rps / rate - 1)) : "-",
+				median(vals[t SUBSEP "p50"]), median(vals[t SUBSEP "p99"]), lag == "-" ? "-" : sprintf("%.3f ms", lag),
+				median(vals[t SUBSEP "cpu"]), paired(t, "apiload"), paired(t, "wrk"), errs[t]
+		}
+	}' "$open_rows"
+}
+
 trivial_tools=(wrk hey vegeta apiload apiload-nethttp)
 sleep_tools=(wrk hey vegeta apiload)
 https_tools=(wrk apiload-https apiload-https-nethttp)
@@ -260,7 +360,10 @@ $plain && echo "compare.sh: target $base on CPU $SERVER_CPU, generators on CPU $
 	"$ROUNDS rounds of ${DURATION}s (trivial) and ${SLEEP_DURATION}s (10 ms handler)" >&2
 $https && echo "compare.sh: TLS target $tls_base on CPU $SERVER_CPU, generators on CPU $GEN_CPU," \
 	"$ROUNDS rounds of ${DURATION}s: HTTP/1.1 over $CONNS connections, HTTP/2 as $CONNS streams on 1" >&2
+$open && echo "compare.sh: open model: target $base on CPU $SERVER_CPU, generators on CPU $GEN_CPU, $CONNS connections," \
+	"$ROUNDS rounds of ${DURATION}s at $OPEN_RATE req/s (apiload, vegeta) and as fast as possible (apiload, wrk)" >&2
 for ((r = 0; r < ROUNDS; r++)); do
+	$open && measure_open "$trivial" "$DURATION" "$r"
 	if $plain; then
 		measure trivial "$trivial" "$DURATION" "$r" "${trivial_tools[@]}"
 		measure sleep10ms "$slow" "$SLEEP_DURATION" "$r" "${sleep_tools[@]}"
@@ -271,6 +374,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 	fi
 done
 [[ -n ${RESULTS:-} ]] && cp "$rows" "$RESULTS"
+$open && open_table
 
 # --- table -------------------------------------------------------------------
 awk -F'\t' -v rounds="$ROUNDS" -v conns="$CONNS" '

@@ -33,6 +33,7 @@ type summary struct {
 	P99MS           float64 `json:"p99_ms"`
 	CPUPerRequestUS float64 `json:"cpu_per_request_us"`
 	CPUBusy         float64 `json:"cpu_busy"`
+	LagP99MS        float64 `json:"lag_p99_ms"` // open model (-rate): send lag p99; 0 otherwise
 	Warning         string  `json:"warning,omitempty"`
 }
 
@@ -81,6 +82,9 @@ func main() {
 		s = summary{Client: "lean", Requests: m.Requests, Failed: m.Failed, ReqPerS: m.RequestRate,
 			P50MS: ms(m.Latency.P50), P99MS: ms(m.Latency.P99),
 			CPUPerRequestUS: float64(m.GeneratorCPUPerRequest) / 1e3, CPUBusy: m.GeneratorBusy, Warning: m.GeneratorWarning}
+		if m.SendLag != nil {
+			s.LagP99MS = ms(m.SendLag.P99)
+		}
 	case "nethttp":
 		rep, err := engine.Run(ctx, engine.Plan{Method: http.MethodGet, URL: u, Requests: *n, Duration: *d,
 			Clients: *clients, Rate: *rate, RampTo: *rampTo, Timeout: 30 * time.Second, Transport: engine.NetHTTP(*clients)})
@@ -89,7 +93,8 @@ func main() {
 		}
 		s = summary{Client: "nethttp", Requests: rep.Requests, Failed: rep.Failed,
 			ReqPerS: float64(rep.Requests) / rep.Elapsed.Seconds(),
-			P50MS:   float64(rep.Latency.ValueAtPercentile(50)) / 1e6, P99MS: float64(rep.Latency.ValueAtPercentile(99)) / 1e6}
+			P50MS:   float64(rep.Latency.ValueAtPercentile(50)) / 1e6, P99MS: float64(rep.Latency.ValueAtPercentile(99)) / 1e6,
+			LagP99MS: float64(rep.SendLag.ValueAtPercentile(99)) / 1e6}
 		if rep.Requests > 0 {
 			s.CPUPerRequestUS = float64(rep.CPU) / float64(rep.Requests) / 1e3
 			s.CPUBusy = rep.CPU.Seconds() / (float64(rep.Cores) * rep.Elapsed.Seconds())
