@@ -17,10 +17,10 @@ import "time"
 // An event is a server-sent event (data: lines ended by a blank line) when
 // the response's Content-Type is text/event-stream, and otherwise a piece
 // of the body as the transport sees it. In-process, that is each Flush
-// that carried bytes; over HTTP/1.1 (the lean client), each chunk of a
-// chunked body; through net/http's client (https, HTTP/2, Config.NetHTTP,
-// Config.Transport), which hides the chunks, each read that returned
-// bytes, so chunks that arrive together count as one.
+// that carried bytes; through the lean HTTP/1.1 client (http:// and
+// https://), each chunk of a chunked body; through net/http's client
+// (HTTP/2, Config.NetHTTP, Config.Transport), which hides the chunks, each
+// read that returned bytes, so chunks that arrive together count as one.
 //
 // In-process, the handler's Flushes are observed as they happen (what it
 // writes and never flushes reaches a real server's client only when it
