@@ -21,11 +21,12 @@ import (
 //
 //   - in-process, a Flush by the handler that carried bytes (and the bytes
 //     still unflushed when it returns, which a server would send then);
-//   - the lean HTTP/1.1 client, a chunk of a chunked body, or each read that
-//     returned bytes of a body framed otherwise;
-//   - net/http's client (https, HTTP/2, NetHTTP, a Transport of the
-//     user's), each Read of the body that returned bytes: net/http hides
-//     the chunks, so two chunks that arrive together count as one.
+//   - the lean HTTP/1.1 client (http:// and https://), a chunk of a
+//     chunked body, or each read that returned bytes of a body framed
+//     otherwise;
+//   - net/http's client (HTTP/2, NetHTTP, a Transport of the user's), each
+//     Read of the body that returned bytes: net/http hides the chunks, so
+//     two chunks that arrive together count as one.
 //
 // In-process, events are observed as the handler flushes them, in the
 // worker's goroutine, with no buffer between: the time of an event is the
