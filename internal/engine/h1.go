@@ -729,50 +729,73 @@ func readBody(br *bufio.Reader, n int64, prefix *[]byte) (int64, error) {
 func readChunked(br *bufio.Reader, prefix *[]byte) (int64, error) {
 	var total int64
 	for {
-		line, err := br.ReadSlice('\n')
+		size, err := readChunkSize(br)
 		if err != nil {
-			return total, eofIsUnexpected(lineError(err, "chunk size line", line))
-		}
-		if len(line) >= h1MaxChunkLine {
-			return total, &protocolError{"chunk size line longer than " + strconv.Itoa(h1MaxChunkLine) + " bytes"}
-		}
-		size, ok := parseChunkSize(trimEOL(line))
-		if !ok {
-			return total, malformed("chunk size", line)
+			return total, err
 		}
 		if size == 0 {
-			// Trailers, then the empty line; they are bounded as headers are.
-			trailers := 0
-			for {
-				line, err := br.ReadSlice('\n')
-				trailers += len(line)
-				switch {
-				case trailers > h1MaxHeaderBytes:
-					return total, errHeaderTooLarge
-				case err == bufio.ErrBufferFull:
-					if err := skipLine(br, &trailers); err != nil {
-						return total, err
-					}
-					continue
-				case err != nil:
-					return total, eofIsUnexpected(lineError(err, "trailer line", line))
-				}
-				if len(trimEOL(line)) == 0 {
-					return total, nil
-				}
-			}
+			return total, readTrailers(br)
 		}
 		n, err := readBody(br, size, prefix)
 		total += n
 		if err != nil {
 			return total, err
 		}
-		line, err = br.ReadSlice('\n')
-		if err != nil {
-			return total, eofIsUnexpected(lineError(err, "chunk end", line))
+		if err := readChunkEnd(br); err != nil {
+			return total, err
 		}
-		if len(trimEOL(line)) != 0 {
-			return total, malformed("chunk end", line)
+	}
+}
+
+// readChunkSize reads a chunk's size line ("hex[;ext]"); 0 is the last
+// chunk, which the trailers follow.
+func readChunkSize(br *bufio.Reader) (int64, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, eofIsUnexpected(lineError(err, "chunk size line", line))
+	}
+	if len(line) >= h1MaxChunkLine {
+		return 0, &protocolError{"chunk size line longer than " + strconv.Itoa(h1MaxChunkLine) + " bytes"}
+	}
+	size, ok := parseChunkSize(trimEOL(line))
+	if !ok {
+		return 0, malformed("chunk size", line)
+	}
+	return size, nil
+}
+
+// readChunkEnd reads the line break after a chunk's data.
+func readChunkEnd(br *bufio.Reader) error {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return eofIsUnexpected(lineError(err, "chunk end", line))
+	}
+	if len(trimEOL(line)) != 0 {
+		return malformed("chunk end", line)
+	}
+	return nil
+}
+
+// readTrailers reads a chunked body's trailers through the empty line that
+// ends them; they are bounded as headers are.
+func readTrailers(br *bufio.Reader) error {
+	trailers := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		trailers += len(line)
+		switch {
+		case trailers > h1MaxHeaderBytes:
+			return errHeaderTooLarge
+		case err == bufio.ErrBufferFull:
+			if err := skipLine(br, &trailers); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			return eofIsUnexpected(lineError(err, "trailer line", line))
+		}
+		if len(trimEOL(line)) == 0 {
+			return nil
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -440,16 +439,9 @@ func (s *h1Sender) streamChunked(o *streamObs, prefix *[]byte) (int64, error) {
 	br := s.br
 	var total int64
 	for {
-		line, err := br.ReadSlice('\n')
+		size, err := readChunkSize(br)
 		if err != nil {
-			return total, o.readErr(eofIsUnexpected(lineError(err, "chunk size line", line)))
-		}
-		if len(line) >= h1MaxChunkLine {
-			return total, o.readErr(&protocolError{"chunk size line longer than " + strconv.Itoa(h1MaxChunkLine) + " bytes"})
-		}
-		size, ok := parseChunkSize(trimEOL(line))
-		if !ok {
-			return total, o.readErr(malformed("chunk size", line))
+			return total, o.readErr(err)
 		}
 		if size == 0 {
 			if err := readTrailers(br); err != nil {
@@ -469,36 +461,8 @@ func (s *h1Sender) streamChunked(o *streamObs, prefix *[]byte) (int64, error) {
 		if !o.sse {
 			s.streamDeadline(o)
 		}
-		line, err = br.ReadSlice('\n')
-		if err != nil {
-			return total, o.readErr(eofIsUnexpected(lineError(err, "chunk end", line)))
-		}
-		if len(trimEOL(line)) != 0 {
-			return total, o.readErr(malformed("chunk end", line))
-		}
-	}
-}
-
-// readTrailers reads a chunked body's trailers through the empty line that
-// ends them, bounded as readChunked bounds them.
-func readTrailers(br *bufio.Reader) error {
-	trailers := 0
-	for {
-		line, err := br.ReadSlice('\n')
-		trailers += len(line)
-		switch {
-		case trailers > h1MaxHeaderBytes:
-			return errHeaderTooLarge
-		case err == bufio.ErrBufferFull:
-			if err := skipLine(br, &trailers); err != nil {
-				return err
-			}
-			continue
-		case err != nil:
-			return eofIsUnexpected(lineError(err, "trailer line", line))
-		}
-		if len(trimEOL(line)) == 0 {
-			return nil
+		if err := readChunkEnd(br); err != nil {
+			return total, o.readErr(err)
 		}
 	}
 }
