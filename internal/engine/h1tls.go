@@ -123,13 +123,16 @@ type tlsIO struct {
 	// err is what tc's last Read returned with or instead of data: io.EOF
 	// when the server's close_notify came with a response's last record.
 	err error
+	// idle says the request being sent went on a connection that sat idle.
+	idle bool
 }
 
 func (t *tlsIO) send(wire []byte, idle bool) error {
 	if idle && t.err != nil {
 		return errIdleClosed
 	}
-	t.sock.check = idle
+	t.sock.check, t.sock.tried = idle, false
+	t.idle = idle
 	// tc writes to sock, which keeps the records for the next Read: this
 	// fails only when tc already has (a closed or broken connection).
 	if _, err := t.tc.Write(wire); err != nil {
@@ -140,6 +143,16 @@ func (t *tlsIO) send(wire []byte, idle bool) error {
 
 func (t *tlsIO) Read(p []byte) (int, error) {
 	n, err := t.tc.Read(p)
+	if t.idle && !t.sock.tried && (n > 0 || err != nil) {
+		// tc answered from records it had already read from the socket
+		// with the last response (a TCP read takes every record waiting):
+		// bytes nobody asked for, and the request, still in sock.out, was
+		// never sent. The connection is out of step, like a plain one with
+		// bytes buffered after a response.
+		t.sock.out = t.sock.out[:0]
+		t.err = errIdleClosed
+		return 0, errIdleClosed
+	}
 	if err != nil {
 		t.err = err
 	}
@@ -154,6 +167,7 @@ type tlsSock struct {
 	cio      *connIO
 	out      []byte // records written since the last Read
 	check    bool   // the connection was idle: peek before writing out
+	tried    bool   // Read was called since the request was sent (tlsIO.send)
 }
 
 func (s *tlsSock) Write(p []byte) (int, error) {
@@ -162,6 +176,7 @@ func (s *tlsSock) Write(p []byte) (int, error) {
 }
 
 func (s *tlsSock) Read(p []byte) (int, error) {
+	s.tried = true
 	if len(s.out) > 0 {
 		err := s.cio.send(s.out, s.check)
 		s.check = false
