@@ -323,7 +323,7 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 		// The run was cancelled as this request started, and the watchdog's
 		// scan of the requests in flight may have just missed it: cancel it
 		// now rather than at the watchdog's next tick.
-		rc.cancel(context.Cause(r.ctx))
+		rc.cancel(&runCancelled{context.Cause(r.ctx)})
 	}
 	var out Outcome
 	var err error
@@ -340,7 +340,7 @@ func (r *Runner) send(w *worker, s Sender, fast planSender, cn canceler, n int64
 	if !w.state.CompareAndSwap(stateInFlight, stateIdle) {
 		return false
 	}
-	if cerr := rc.Err(); cerr != nil && cerr != context.DeadlineExceeded && cerr != errStreamDone {
+	if cerr := rc.reason(); cerr != nil && cerr != context.DeadlineExceeded && cerr != errStreamDone {
 		return true // the run was cancelled under this request: not a measurement
 	}
 	lat := end.Sub(sched)

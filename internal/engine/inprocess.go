@@ -32,6 +32,9 @@ func (s *inProcessSender) Send(req *http.Request, out *Outcome) (err error) {
 	rc, _ := req.Context().(*reqCtx)
 	if rc != nil {
 		s.w.rc, s.w.obs = rc, rc.stream
+		if rc.stream != nil {
+			req = req.WithContext(streamHandlerCtx{rc})
+		}
 	}
 	// Make it look like a request a server received.
 	req.RequestURI = req.URL.RequestURI()
@@ -137,7 +140,7 @@ func (w *leanWriter) streaming() (bool, error) {
 		return false, nil
 	}
 	if o.stopped() {
-		if err := w.rc.Err(); err != nil {
+		if err := w.rc.reason(); err != nil {
 			return true, err
 		}
 		return true, errStreamDone
@@ -229,3 +232,12 @@ func stringify(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// streamHandlerCtx is the context a streamed request's handler gets: the
+// request's, without a deadline. A stream's deadline moves with each event
+// (Timeout bounds each gap), so no fixed one is true; a server gives its
+// handlers none either. A context the handler derives with a timeout of
+// its own then keeps it, and the request's still ends when the stream does.
+type streamHandlerCtx struct{ *reqCtx }
+
+func (streamHandlerCtx) Deadline() (time.Time, bool) { return time.Time{}, false }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,11 +74,38 @@ func (c *reqCtx) Done() <-chan struct{} {
 	return c.done
 }
 
+// Err is context.DeadlineExceeded once the request timed out and
+// context.Canceled once it ended otherwise (its stream read enough, the run
+// cancelled), as the context.Context contract asks; reason says which.
 func (c *reqCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.err == nil:
+		return nil
+	case c.expired.Load():
+		return context.DeadlineExceeded
+	}
+	return context.Canceled
+}
+
+// reason is why the request's context ended: context.DeadlineExceeded
+// (its timeout), errStreamDone (its stream was read enough), a
+// *runCancelled (the run ended under it), or nil while it goes on.
+func (c *reqCtx) reason() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
+
+// runCancelled ends a request whose run's context ended under it. It wraps
+// the run's cause, which may itself be context.DeadlineExceeded (a run
+// context with a deadline), so that it is never taken for the request's
+// own timeout.
+type runCancelled struct{ cause error }
+
+func (e *runCancelled) Error() string { return "run cancelled: " + e.cause.Error() }
+func (e *runCancelled) Unwrap() error { return e.cause }
 
 func (c *reqCtx) Value(key any) any { return c.parent.Value(key) }
 
@@ -100,6 +128,8 @@ func (c *reqCtx) AfterFunc(f func()) (stop func() bool) {
 			return false
 		}
 		a.stopped = true
+		// Forget it: a stream's handler may derive a context per event.
+		c.afters = slices.DeleteFunc(c.afters, func(x *afterFunc) bool { return x == a })
 		return true
 	}
 }

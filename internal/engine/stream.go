@@ -195,7 +195,7 @@ func (o *streamObs) stopped() bool {
 	if o.end != streamOpen {
 		return true
 	}
-	switch err := o.rc.Err(); {
+	switch err := o.rc.reason(); {
 	case err == nil:
 		return false
 	case err == errStreamDone:

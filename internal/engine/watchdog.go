@@ -45,7 +45,7 @@ func (r *Runner) scan(now, cancelledAt time.Time, grace time.Duration) {
 		}
 		cancelled := !cancelledAt.IsZero()
 		if cancelled {
-			rc.cancel(context.Cause(r.ctx))
+			rc.cancel(&runCancelled{context.Cause(r.ctx)})
 		} else if rc.expire(now) {
 			rc.cancel(context.DeadlineExceeded)
 		}
@@ -72,7 +72,7 @@ func (r *Runner) scan(now, cancelledAt time.Time, grace time.Duration) {
 			r.sampler.add(Sample{Request: rc.n, Status: status, Kind: KindTimeout,
 				Message: "handler still running after timeout " + r.plan.Timeout.String() + "; abandoned",
 				At:      now.Sub(r.start)})
-		case rc.Err() == errStreamDone:
+		case rc.reason() == errStreamDone:
 			// The stream was read enough, but its handler went on, deaf to
 			// its context and to its Writes failing.
 			w.rec.record(now.Sub(rc.sched), status, false, 0, 0)
