@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"time"
 )
 
@@ -42,6 +44,10 @@ type h1IO interface {
 	send(wire []byte, idle bool) error
 }
 
+// errTLSHandshakeTimeout is a handshake that did not finish within
+// h1HandshakeTimeout (or the request's deadline), in net/http's words.
+var errTLSHandshakeTimeout = errors.New("TLS handshake timeout")
+
 // h1HandshakeTimeout bounds a TLS handshake, as net/http's
 // TLSHandshakeTimeout does in the transport NewHTTP builds.
 const h1HandshakeTimeout = 10 * time.Second
@@ -49,13 +55,15 @@ const h1HandshakeTimeout = 10 * time.Second
 // leanTLSConfig returns the configuration of the lean client's https://
 // connections: a clone of c (nil means Go's defaults) offering HTTP/1.1
 // only, with a client session cache of its own when c has none. conns
-// sizes the cache. c is never modified.
+// sizes the cache. c is never modified. A c with VerifyPeerCertificate gets
+// no cache: crypto/tls does not call it on a resumed session, and the
+// caller asked for it on every connection (net/http adds no cache either).
 func leanTLSConfig(c *tls.Config, conns int) *tls.Config {
 	c = tlsConfig(c, false)
 	if c == nil {
 		c = &tls.Config{}
 	}
-	if c.ClientSessionCache == nil {
+	if c.ClientSessionCache == nil && c.VerifyPeerCertificate == nil {
 		c.ClientSessionCache = tls.NewLRUClientSessionCache(max(conns, 64))
 	}
 	return c
@@ -111,7 +119,10 @@ func (s *h1Sender) newIO(ctx context.Context, c net.Conn) (h1IO, error) {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, err
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errTLSHandshakeTimeout
+		}
+		return nil, err // crypto/tls's errors say "tls:", as net/http's client shows them
 	}
 	return &tlsIO{tc: tc, sock: sock}, nil
 }
