@@ -18,9 +18,11 @@ import "time"
 // the response's Content-Type is text/event-stream, and otherwise a piece
 // of the body as the transport sees it. In-process, that is each Flush
 // that carried bytes; through the lean HTTP/1.1 client (http:// and
-// https://), each chunk of a chunked body; through net/http's client
-// (HTTP/2, Config.NetHTTP, Config.Transport), which hides the chunks, each
-// read that returned bytes, so chunks that arrive together count as one.
+// https://), each chunk of a chunked body (a server may cut a large flush
+// into several chunks: net/http's does every 2 KiB); through net/http's
+// client (HTTP/2, Config.NetHTTP, Config.Transport), which hides the
+// chunks, each read that returned bytes, so chunks that arrive together
+// count as one. Server-sent events are counted the same by all.
 //
 // In-process, the handler's Flushes are observed as they happen (what it
 // writes and never flushes reaches a real server's client only when it

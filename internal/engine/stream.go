@@ -434,7 +434,10 @@ func (s *h1Sender) streamBody(o *streamObs, n int64, inChunk bool, prefix *[]byt
 }
 
 // streamChunked reads a chunked stream, each chunk an event unless the
-// body is text/event-stream.
+// body is text/event-stream. A server may split one flush into several
+// chunks (net/http's does every 2 KiB), which then count as several
+// events: counting bursts of chunks instead would merge separate flushes
+// whenever the client reads late, which is worse.
 func (s *h1Sender) streamChunked(o *streamObs, prefix *[]byte) (int64, error) {
 	br := s.br
 	var total int64
