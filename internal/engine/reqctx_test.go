@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -114,4 +115,29 @@ func TestReqCtx_stoppedAfterFuncsForgotten(t *testing.T) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	assert.Empty(t, rc.afters)
+}
+
+// TestStream_lateEventEndsTheContext: an in-process event that comes after
+// its gap's Timeout ends the request's context as a timeout at once, not at
+// the watchdog's next tick, so the handler learns why its stream ended.
+func TestStream_lateEventEndsTheContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var got error
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fl := w.(http.Flusher)
+			io.WriteString(w, "data: 0\n\n")
+			fl.Flush()
+			time.Sleep(102 * time.Millisecond) // past the 100ms gap, before the watchdog's tick at 105ms
+			io.WriteString(w, "data: 1\n\n")
+			fl.Flush()
+			got = r.Context().Err()
+		})
+		rep, err := Run(t.Context(), plan(h, func(p *Plan) { p.Requests, p.Clients, p.StreamFor, p.Timeout = 1, 1, time.Second, 100*time.Millisecond }))
+		require.NoError(t, err)
+		assert.ErrorIs(t, got, context.DeadlineExceeded, "the handler's context after its late event")
+		require.Len(t, rep.Errors, 1)
+		assert.Equal(t, KindTimeout, rep.Errors[0].Kind)
+		assert.Equal(t, map[int]int64{200: 1}, rep.Status)
+	})
 }

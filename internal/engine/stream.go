@@ -170,6 +170,9 @@ func (o *streamObs) add(now time.Time, n int) bool {
 	}
 	if !o.rc.extend(now, now.Add(o.timeout)) {
 		o.end = streamTimedOut
+		// End the request's context now, not at the watchdog's next tick,
+		// so an in-process handler learns it timed out, not that it ended.
+		o.rc.cancel(context.DeadlineExceeded)
 		return false
 	}
 	for range n {
