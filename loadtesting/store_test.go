@@ -254,14 +254,19 @@ func fallbackDir(t *testing.T, defDir, redisURL string) string {
 }
 
 // downRedisURL returns the URL of a Redis server that is not running: a
-// loopback port that was free a moment ago.
+// loopback port that refuses connections for as long as the test runs. The
+// port is the local end of a connection the test holds open, so nothing
+// listens on it and nothing else can bind it (a port that was merely free
+// a moment ago could be taken by another test's server meanwhile).
 func downRedisURL(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := l.Addr().String()
-	l.Close()
-	return "redis://" + addr + "/0"
+	t.Cleanup(func() { l.Close() })
+	c, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return "redis://" + c.LocalAddr().String() + "/0"
 }
 
 func TestOpenStore_roundTrip(t *testing.T) {
