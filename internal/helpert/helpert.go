@@ -1,7 +1,9 @@
-// Package helpert is a test handle for the assertion packages' own tests:
-// it reports where a failure would be shown, the way testing.T picks the
-// line, so a test can check that every function on the way marks itself
-// with Helper.
+// Package helpert is what the assertion packages' own tests share: a test
+// handle that reports where a failure would be shown, the way testing.T
+// picks the line, so a test can check that every function on the way marks
+// itself with Helper; and the hand-built Results they check (Health,
+// Ticker), so package require's tests compare against package assert's on
+// the same runs.
 package helpert
 
 import "runtime"

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiload/apiload/internal/format"
+	"github.com/apiload/apiload/internal/helpert"
 	"github.com/apiload/apiload/loadtesting"
 	loadassert "github.com/apiload/apiload/loadtesting/assert"
 )
@@ -139,39 +140,10 @@ func sseEvents(n int) http.HandlerFunc {
 	}
 }
 
-// health is the hand-built run from STYLE.md's failure example. Its
-// latencies are exact because it has no histogram: the assertions read
-// Metrics.Latency.
-func health() *loadtesting.Result {
-	return &loadtesting.Result{
-		ID:        "01JDXQ3V",
-		Name:      "GET /health/",
-		Method:    "GET",
-		Path:      "/health/",
-		URL:       "/health/",
-		Clients:   10,
-		InProcess: true,
-		Metrics: loadtesting.Metrics{
-			Requests: 500, Succeeded: 498, Failed: 2, ErrorRate: 0.004,
-			Throughput:  1234.4,
-			StatusCodes: map[int]int64{200: 498, 503: 2},
-			Latency: loadtesting.Latency{
-				P50: 8100 * time.Microsecond, P75: 12 * time.Millisecond, P90: 17900 * time.Microsecond,
-				P95: 23400 * time.Microsecond, P99: 41 * time.Millisecond, P999: 80 * time.Millisecond,
-				Max: 97200 * time.Microsecond,
-			},
-			Errors: []loadtesting.ErrorSample{
-				{Request: 17, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", Body: "busy\n", At: 41 * time.Millisecond},
-				{Request: 301, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", At: 250 * time.Millisecond},
-			},
-		},
-	}
-}
-
 // manyErrors is a hand-built run with five sampled failures, two without a
 // response, and a long body.
 func manyErrors() *loadtesting.Result {
-	r := health()
+	r := helpert.Health()
 	r.ID = "01JDXR8K"
 	r.Name = "POST /orders"
 	r.InProcess = false
@@ -208,10 +180,10 @@ func withHistogram(t *testing.T) *loadtesting.Result {
 
 func TestAssertions(t *testing.T) {
 	r := execRuns(t)
-	hand, many, hist := health(), manyErrors(), withHistogram(t)
-	noLatency := health()
+	hand, many, hist := helpert.Health(), manyErrors(), withHistogram(t)
+	noLatency := helpert.Health()
 	noLatency.Metrics.Latency = loadtesting.Latency{}
-	noResponse := health()
+	noResponse := helpert.Health()
 	noResponse.Metrics.StatusCodes = map[int]int64{0: 2, 200: 498}
 
 	// report is the lines every failure about run res carries, bar the
@@ -713,7 +685,7 @@ func TestAssertions(t *testing.T) {
 // TestFailureReport checks whole failure messages for hand-built runs,
 // so the layout itself is pinned, not just its parts.
 func TestFailureReport(t *testing.T) {
-	hand, many := health(), manyErrors()
+	hand, many := helpert.Health(), manyErrors()
 	tests := []struct {
 		name      string
 		assertion func(loadassert.TestingT) bool

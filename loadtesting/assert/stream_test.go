@@ -6,34 +6,17 @@ import (
 
 	tassert "github.com/stretchr/testify/assert"
 
+	"github.com/apiload/apiload/internal/helpert"
 	"github.com/apiload/apiload/loadtesting"
 	loadassert "github.com/apiload/apiload/loadtesting/assert"
 )
 
-// ticker is a hand-built streamed run: 20 streams of 5 to 10 events, one
-// ended early. It has no histograms, so the assertions read the summaries.
-func ticker() *loadtesting.Result {
-	r := health()
-	r.ID, r.Name = "01JDXV00", "GET /events"
-	r.Metrics.Requests, r.Metrics.Succeeded, r.Metrics.Failed, r.Metrics.ErrorRate = 20, 19, 1, 0.05
-	r.Metrics.StatusCodes = map[int]int64{200: 20}
-	r.Metrics.Errors = []loadtesting.ErrorSample{
-		{Request: 4, Status: 200, Kind: loadtesting.KindStream, Message: "stream ended by the server after 5 events, before 10 events", At: time.Second},
-	}
-	r.Metrics.Stream = &loadtesting.StreamMetrics{
-		Streams: 20, Events: 195, EventsPerStream: loadtesting.EventCounts{Min: 5, Mean: 9.75, Max: 10}, EndedEarly: 1,
-		FirstEvent: loadtesting.Latency{P50: 12 * time.Millisecond, P95: 30 * time.Millisecond, P99: 31 * time.Millisecond},
-		Gap:        loadtesting.Latency{P50: 100 * time.Millisecond, P95: 104 * time.Millisecond, P99: 110 * time.Millisecond},
-	}
-	return r
-}
-
 func TestStreamAssertions(t *testing.T) {
 	r := execRuns(t)
-	tick := ticker()
-	silent := ticker() // streams opened, no event came
+	tick := helpert.Ticker()
+	silent := helpert.Ticker() // streams opened, no event came
 	silent.Metrics.Stream = &loadtesting.StreamMetrics{Streams: 20}
-	closed := ticker() // no stream opened: every request failed before its headers
+	closed := helpert.Ticker() // no stream opened: every request failed before its headers
 	closed.Metrics.Stream = &loadtesting.StreamMetrics{}
 
 	tests := []struct {
@@ -68,7 +51,7 @@ func TestStreamAssertions(t *testing.T) {
 			"p42 event gap: none measured",
 		}},
 		{"EventGapBelow real run", func(t loadassert.TestingT) bool { return loadassert.EventGapBelow(t, r.stream, 99, time.Hour) }, true, nil},
-		{"EventGapBelow not streamed", func(t loadassert.TestingT) bool { return loadassert.EventGapBelow(t, health(), 99, time.Hour) }, false, []string{
+		{"EventGapBelow not streamed", func(t loadassert.TestingT) bool { return loadassert.EventGapBelow(t, helpert.Health(), 99, time.Hour) }, false, []string{
 			"p99 event gap: the run was not streamed",
 			"\n    run:     01JDXQ3V \"GET /health/\" in-process, 500 requests, 10 clients\n",
 		}},
@@ -103,7 +86,7 @@ func TestStreamAssertions(t *testing.T) {
 }
 
 func TestStreamAssertions_errorsLineWithoutFailedStatus(t *testing.T) {
-	ok, f := call(t, func(lt loadassert.TestingT) bool { return loadassert.EventsAtLeast(lt, ticker(), 6) })
+	ok, f := call(t, func(lt loadassert.TestingT) bool { return loadassert.EventsAtLeast(lt, helpert.Ticker(), 6) })
 	tassert.False(t, ok)
 	if tassert.Len(t, f.errors, 1) {
 		tassert.Contains(t, f.errors[0], "\n    errors:  1 (5.00%)\n", "a failure whose status counts as a success lists no status")

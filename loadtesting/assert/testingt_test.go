@@ -50,7 +50,7 @@ func (g *ginkgoT) Errorf(format string, args ...any) {
 func (g *ginkgoT) FailNow() { g.calls = append(g.calls, "FailNow") }
 
 func TestTestingT_shapes(t *testing.T) {
-	hand := health()
+	hand := helpert.Health()
 	t.Run("Errorf only, as testify's assert.TestingT", func(t *testing.T) {
 		e := &errorfOnly{}
 		tassert.True(t, loadassert.P95Below(e, hand, time.Hour), "passing goal")
@@ -117,7 +117,7 @@ type helperT = helpert.T
 // test's line, not inside package assert: every function on the way to
 // Errorf marks itself with Helper.
 func TestAssertions_reportAtCaller(t *testing.T) {
-	hand := health()
+	hand := helpert.Health()
 	failing := []func(loadassert.TestingT) bool{
 		func(t loadassert.TestingT) bool { return loadassert.P50Below(t, hand, time.Millisecond) },
 		func(t loadassert.TestingT) bool { return loadassert.P50Below(t, nil, time.Millisecond) },

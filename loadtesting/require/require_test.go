@@ -72,43 +72,11 @@ func call(tb testing.TB, t loadrequire.TestingT, fn func(loadrequire.TestingT)) 
 	return returned
 }
 
-// health is a hand-built run: 500 requests, 2 of them 503, p95 23.4ms.
-func health() *loadtesting.Result {
-	return &loadtesting.Result{
-		ID: "01JDXQ3V", Name: "GET /health/", InProcess: true, Clients: 10,
-		Metrics: loadtesting.Metrics{
-			Requests: 500, Succeeded: 498, Failed: 2, ErrorRate: 0.004, Throughput: 1234.4,
-			StatusCodes: map[int]int64{200: 498, 503: 2},
-			Latency: loadtesting.Latency{
-				P50: 8100 * time.Microsecond, P75: 12 * time.Millisecond, P90: 17900 * time.Microsecond,
-				P95: 23400 * time.Microsecond, P99: 41 * time.Millisecond, P999: 80 * time.Millisecond,
-				Max: 97200 * time.Microsecond,
-			},
-			Errors: []loadtesting.ErrorSample{
-				{Request: 17, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", Body: "busy\n", At: 41 * time.Millisecond},
-				{Request: 301, Status: 503, Kind: "status", Message: "status 503 Service Unavailable", At: 250 * time.Millisecond},
-			},
-		},
-	}
-}
-
-// ticker is a hand-built streamed run: 20 streams of 5 to 10 events,
-// first event p95 30ms, gap p99 110ms.
-func ticker() *loadtesting.Result {
-	r := health()
-	r.Metrics.Stream = &loadtesting.StreamMetrics{
-		Streams: 20, Events: 195, EventsPerStream: loadtesting.EventCounts{Min: 5, Mean: 9.75, Max: 10},
-		FirstEvent: loadtesting.Latency{P50: 12 * time.Millisecond, P95: 30 * time.Millisecond},
-		Gap:        loadtesting.Latency{P50: 100 * time.Millisecond, P99: 110 * time.Millisecond},
-	}
-	return r
-}
-
 // TestRequire checks every function against its assert twin: on a held
 // goal it neither reports nor stops; on a broken one it reports exactly
 // what package assert reports, then calls FailNow, and the test stops.
 func TestRequire(t *testing.T) {
-	hand, tick := health(), ticker()
+	hand, tick := helpert.Health(), helpert.Ticker()
 	tests := []struct {
 		name    string
 		require func(loadrequire.TestingT)
@@ -327,7 +295,7 @@ func (h *helperT) FailNow() { runtime.Goexit() }
 // TestRequire_reportAtCaller checks that a failure is reported at the
 // test's line, not inside package require or assert.
 func TestRequire_reportAtCaller(t *testing.T) {
-	hand := health()
+	hand := helpert.Health()
 	failing := []func(loadrequire.TestingT){
 		func(t loadrequire.TestingT) { loadrequire.P50Below(t, hand, time.Millisecond) },
 		func(t loadrequire.TestingT) { loadrequire.P95Below(t, hand, time.Millisecond) },
@@ -358,7 +326,7 @@ type ginkgoT struct{ fakeT }
 func TestRequire_ginkgoShape(t *testing.T) {
 	g := &ginkgoT{}
 	returned := call(t, g, func(lt loadrequire.TestingT) {
-		loadrequire.NoErrors(lt, health(), "spec %q", "health")
+		loadrequire.NoErrors(lt, helpert.Health(), "spec %q", "health")
 	})
 	tassert.False(t, returned, "want stopped by FailNow")
 	tassert.Equal(t, []string{"Helper", "Errorf", "FailNow"}, slices.Compact(g.calls), "calls")
@@ -409,7 +377,7 @@ func TestRequire_realTChild(t *testing.T) {
 	if os.Getenv(childEnv) != "1" {
 		t.Skip("runs only as the child of TestRequire_realT")
 	}
-	res := health()
+	res := helpert.Health()
 	loadrequire.NoErrors(t, res, "child") // the line the failure must name
 	fmt.Println("after FailNow: not reached")
 }
