@@ -715,10 +715,8 @@ func readBody(br *bufio.Reader, n int64, prefix *[]byte) (int64, error) {
 		if n >= 0 {
 			k = int(min(int64(k), n-read))
 		}
-		if room := BodyPrefixLimit - len(*prefix); room > 0 {
-			b, _ := br.Peek(min(k, room))
-			*prefix = append(*prefix, b...)
-		}
+		b, _ := br.Peek(k) // buffered already: no read
+		*prefix = keepPrefix(*prefix, b)
 		br.Discard(k)
 		read += int64(k)
 	}
